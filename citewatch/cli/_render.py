@@ -1,0 +1,90 @@
+"""How records look in a terminal: tables a person can paste into a report."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from citewatch.models import Extraction
+
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+
+def _visible(value: bool | None) -> str:
+    return "?" if value is None else ("yes" if value else "no")
+
+
+def citations_table(extraction: Extraction, *, title: str | None = None) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("#", "label", "domain", "title", "visible"):
+        table.add_column(column, overflow="fold")
+    for citation in extraction.citations:
+        table.add_row(
+            str(citation.position),
+            citation.label or "",
+            citation.domain or "",
+            citation.title or "",
+            _visible(citation.visible),
+        )
+    return table
+
+
+def sources_table(extraction: Extraction) -> Table:
+    table = Table(title="Sources", title_justify="left")
+    for column in ("#", "domain", "title", "cited", "url"):
+        table.add_column(column, overflow="fold")
+    for source in extraction.sources:
+        table.add_row(
+            str(source.position),
+            source.domain or "",
+            source.title or "",
+            "yes" if source.cited else "no",
+            source.url or "",
+        )
+    return table
+
+
+def answer_with_markers(extraction: Extraction) -> str:
+    """The answer as the reader saw it, with [n] where each citation sits."""
+    text = extraction.answer.text
+    by_offset: dict[int, list[int]] = defaultdict(list)
+    for citation in extraction.citations:
+        if citation.char_start is not None:
+            by_offset[citation.char_start].append(citation.position)
+    pieces, last = [], 0
+    for offset in sorted(by_offset):
+        pieces.append(text[last:offset])
+        pieces.append("".join(f"[{n}]" for n in by_offset[offset]))
+        last = offset
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def domain_frequency_table(extractions: Sequence[Extraction]) -> Table:
+    """For each cited domain: in how many runs it appeared, at which positions, with which titles."""
+    runs: dict[str, set[int]] = defaultdict(set)
+    positions: dict[str, list[int]] = defaultdict(list)
+    titles: dict[str, set[str]] = defaultdict(set)
+    for run, extraction in enumerate(extractions):
+        for citation in extraction.citations:
+            if not citation.domain:
+                continue
+            runs[citation.domain].add(run)
+            positions[citation.domain].append(citation.position)
+            if citation.title:
+                titles[citation.domain].add(citation.title)
+    table = Table(title=f"Cited domains over {len(extractions)} runs", title_justify="left")
+    for column in ("domain", "runs", "positions", "titles"):
+        table.add_column(column, overflow="fold")
+    for domain in sorted(runs, key=lambda d: (-len(runs[d]), d)):
+        table.add_row(
+            domain,
+            f"{len(runs[domain])}/{len(extractions)}",
+            ", ".join(str(p) for p in sorted(positions[domain])),
+            "; ".join(sorted(titles[domain]))[:200],
+        )
+    return table

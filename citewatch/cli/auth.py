@@ -1,0 +1,24 @@
+"""`citewatch auth ENGINE`: log in once in a visible browser and keep the session privately."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from citewatch.cli._options import EngineArg
+from citewatch.cli._render import console
+from citewatch.config import get_settings
+from citewatch.engines import get_engine
+from citewatch.scrapers.auth import save_session
+
+
+def auth(
+    engine: EngineArg,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="Open this URL instead of the real site.")] = None,
+) -> None:
+    """Open ENGINE in a browser window; log in, then press Enter. The session is saved with mode 0600."""
+    path = get_settings().auth_dir / f"{engine}.json"
+    console.print(f"Log in to {get_engine(engine).label} in the browser window, then press Enter here.")
+    save_session(engine, path, base_url=base_url, wait=lambda: input())
+    console.print(f"session saved to {path} (readable by you only); captures of {engine} now use it")

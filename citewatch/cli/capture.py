@@ -1,0 +1,119 @@
+"""`citewatch capture ENGINE PROMPT`: ask an engine, store every capture, print its citations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from citewatch.cli._options import DbOpt, EngineArg, open_store, saved_session
+from citewatch.cli._render import citations_table, console, domain_frequency_table
+from citewatch.config import get_settings
+from citewatch.engines import get_engine
+from citewatch.models import CaptureStatus
+from citewatch.runner import CaptureSummary, RetryPolicy, capture_with_retries
+from citewatch.scrapers.base import Target
+from citewatch.scrapers.browser import BrowserOptions, BrowserSession, open_browser
+from citewatch.storage import Store
+
+
+def capture(
+    engine: EngineArg,
+    prompt: Annotated[str, typer.Argument(help="The question to ask, as a user would type it.")],
+    repeat: Annotated[int, typer.Option("--repeat", "-n", min=1, help="Ask the same prompt N times.")] = 1,
+    headed: Annotated[bool, typer.Option("--headed", help="Show the browser window.")] = False,
+    locale: Annotated[str, typer.Option(help="Browser locale (and Google hl).")] = "en-US",
+    country: Annotated[str | None, typer.Option(help="Country code for Google's gl.")] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="Engine URL to open instead of the real site (a replica)."),
+    ] = None,
+    timeout: Annotated[float | None, typer.Option(help="Seconds allowed for one answer.")] = None,
+    channel: Annotated[str | None, typer.Option(help="Installed browser channel: chrome or msedge.")] = None,
+    profile: Annotated[Path | None, typer.Option(help="Persistent browser profile directory.")] = None,
+    proxy: Annotated[str | None, typer.Option(help="Proxy server, e.g. http://host:3128.")] = None,
+    web_search: Annotated[bool, typer.Option("--web-search", help="Turn web search on (ChatGPT).")] = False,
+    db: DbOpt = None,
+) -> None:
+    """Capture PROMPT on ENGINE (headless by default), store each capture and print its citations."""
+    settings = get_settings()
+    options = BrowserOptions(
+        headless=not headed,
+        channel=channel,
+        profile_dir=profile,
+        storage_state=saved_session(engine),
+        locale=locale,
+        proxy=proxy,
+    )
+    target = Target(
+        prompt=prompt,
+        base_url=base_url or get_engine(engine).home_url,
+        locale=locale,
+        country=country,
+        timeout_s=timeout or settings.capture_timeout_s,
+        web_search=web_search,
+    )
+    with open_store(db) as store, open_browser(options) as session:
+        summaries = capture_repeated(store, session, engine, target, repeat=repeat, kind="capture")
+    print_summaries(summaries)
+    if not any(s.status is CaptureStatus.answered for s in summaries):
+        raise typer.Exit(1)
+
+
+def capture_repeated(
+    store: Store, session: BrowserSession, engine: str, target: Target, *, repeat: int, kind: str
+) -> list[CaptureSummary]:
+    """Capture `repeat` times under one run, with a progress bar."""
+    run_id = store.start_run(kind=kind, label=target.prompt[:200])
+    summaries: list[CaptureSummary] = []
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(f"{engine}: {target.prompt[:50]}", total=repeat)
+        for _ in range(repeat):
+            summaries.append(
+                capture_with_retries(
+                    store,
+                    session,
+                    engine,
+                    target,
+                    run_id=run_id,
+                    policy=RetryPolicy(max_attempts=get_settings().max_attempts),
+                    on_retry=lambda message: progress.console.print(f"[yellow]{message}[/]"),
+                )
+            )
+            progress.advance(task)
+    failed = any(s.status is not CaptureStatus.answered for s in summaries)
+    store.finish_run(run_id, status="attention" if failed else "ok")
+    return summaries
+
+
+def print_summaries(summaries: list[CaptureSummary]) -> None:
+    for summary in summaries:
+        line = f"capture {summary.capture_id}: {summary.engine} · {summary.status.value}"
+        if summary.attempt > 1:
+            line += f" (attempt {summary.attempt})"
+        if summary.error:
+            line += f" · {summary.error}"
+        console.print(line, style="bold" if summary.status is CaptureStatus.answered else "bold red")
+        if summary.engine_changed:
+            console.print("  engine_changed: the page looks like an answer but breaks its contracts", style="red")
+        if summary.extraction and summary.extraction.citations:
+            console.print(citations_table(summary.extraction))
+    answered = [s.extraction for s in summaries if s.extraction and s.status is CaptureStatus.answered]
+    if len(answered) > 1:
+        console.print(domain_frequency_table(answered))

@@ -1,0 +1,59 @@
+"""`citewatch fixtures add|check`: turn captures into golden cases and hold extractors to their floors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from citewatch.cli._options import DbOpt, open_store
+from citewatch.cli._render import console
+from citewatch.extract import evaluate
+
+app = typer.Typer(help="Golden fixtures and the extraction quality gate.", no_args_is_help=True)
+FIXTURES_ROOT = Path("fixtures")
+RootOpt = Annotated[Path, typer.Option("--root", help="The fixtures folder.")]
+
+
+@app.command()
+def add(
+    capture_id: Annotated[int, typer.Argument(help="A stored capture.")],
+    name: Annotated[str, typer.Argument(help="Case name, kebab-case (e.g. grouped-chips).")],
+    root: RootOpt = FIXTURES_ROOT,
+    db: DbOpt = None,
+) -> None:
+    """Copy a stored capture into fixtures/ENGINE/NAME/ with its golden expected.json (review it!)."""
+    with open_store(db) as store:
+        snapshot = store.load_snapshot(capture_id)
+    folder = evaluate.add_fixture(snapshot, name, root)
+    console.print(f"wrote {folder}: check expected.json by hand before committing it")
+
+
+@app.command()
+def check(
+    root: RootOpt = FIXTURES_ROOT,
+    update: Annotated[bool, typer.Option("--update", help="Re-pin the floors to the current scores.")] = False,
+    allow_regression: Annotated[
+        bool, typer.Option("--allow-regression", help="With --update: allow a floor to go down.")
+    ] = False,
+) -> None:
+    """Precision/recall/F1 of citations and sources per engine against the pinned floors."""
+    scores = evaluate.evaluate(root)
+    table = Table(title="Extraction quality on fixtures", title_justify="left")
+    for column in ("engine", "cases", "citations P/R/F1", "sources P/R/F1"):
+        table.add_column(column)
+    for engine, score in sorted(scores.items()):
+        table.add_row(engine, str(score.cases), score.citations.describe(), score.sources.describe())
+    console.print(table)
+    if update:
+        evaluate.update_baseline(root, scores, allow_regression=allow_regression)
+        console.print("floors re-pinned")
+        return
+    failures = evaluate.check_against_baseline(root, scores)
+    for failure in failures:
+        console.print(f"FAIL {failure}", style="red")
+    if failures:
+        raise typer.Exit(1)
+    console.print("all engines at or above their floors")

@@ -1,0 +1,64 @@
+"""`citewatch replay`: re-extract stored snapshots with the current extractors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import track
+
+from citewatch.cli._options import DbOpt, EngineOpt, open_store
+from citewatch.cli._render import console
+from citewatch.errors import ConfigError
+from citewatch.replay import Change, render, replay
+
+
+def replay_command(
+    capture: Annotated[int | None, typer.Option("--capture", "-c", help="Only this capture id.")] = None,
+    engine: EngineOpt = None,
+    all_captures: Annotated[bool, typer.Option("--all", help="Every stored capture.")] = False,
+    show_diff: Annotated[bool, typer.Option("--diff", help="Print what changed, URL by URL.")] = False,
+    render_to: Annotated[
+        Path | None,
+        typer.Option("--render", help="Save a screenshot of the stored snapshot (offline) to this PNG path."),
+    ] = None,
+    db: DbOpt = None,
+) -> None:
+    """Re-run the current extractors over stored snapshots, store new versions, print what changed."""
+    if [capture is not None, engine is not None, all_captures].count(True) != 1:
+        raise ConfigError("say which captures to replay: exactly one of --capture ID, --engine E or --all")
+    with open_store(db) as store:
+        if render_to is not None:
+            if capture is None:
+                raise ConfigError("--render needs --capture ID")
+            console.print(f"rendered capture {capture} offline to {render(store, capture, render_to)}")
+            return
+        ids = [capture] if capture is not None else [c.id for c in store.list_captures(engine=engine)]
+        changes = list(track(replay(store, ids), total=len(ids), description="replaying", console=console))
+    changed = [c for c in changes if c.changed]
+    console.print(f"replayed {len(changes)} snapshots: {len(changed)} changed, {sum(c.stored for c in changes)} stored")
+    for change in changed:
+        _print_change(change, detailed=show_diff)
+
+
+def _print_change(change: Change, *, detailed: bool) -> None:
+    head = f"capture {change.capture_id} ({change.engine}, {change.previous_version} -> {change.version})"
+    if change.status:
+        head += f": status {change.status[0]} -> {change.status[1]}"
+    console.print(head)
+    counts = (
+        f"  citations +{len(change.citations_added)} -{len(change.citations_removed)}, "
+        f"sources +{len(change.sources_added)} -{len(change.sources_removed)}"
+        + (", answer text changed" if change.answer_changed else "")
+    )
+    console.print(counts)
+    if detailed:
+        for label, urls, sign in (
+            ("citation", change.citations_added, "+"),
+            ("citation", change.citations_removed, "-"),
+            ("source", change.sources_added, "+"),
+            ("source", change.sources_removed, "-"),
+        ):
+            for url in urls:
+                console.print(f"  {sign} {label} {url}", markup=False)

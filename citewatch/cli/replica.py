@@ -1,0 +1,35 @@
+"""`citewatch replica ENGINE`: serve the local stand-in of an engine's UI on 127.0.0.1."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+
+from citewatch.cli._options import EngineArg
+from citewatch.cli._render import console
+from citewatch.replicas import serve
+
+
+def replica(
+    engine: EngineArg,
+    scenario: Annotated[str, typer.Option(help="Behaviour to play (see --list-scenarios).")] = "normal",
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 8765,
+    seed: Annotated[int, typer.Option(help="Seed of the varying scenario.")] = 0,
+    list_scenarios: Annotated[bool, typer.Option("--list-scenarios", help="Print the scenarios and exit.")] = False,
+) -> None:
+    """Serve ENGINE's replica until Ctrl+C; `?scenario=NAME` on a URL overrides the scenario."""
+    from citewatch.engines import get_engine
+
+    if list_scenarios:
+        console.print(", ".join(get_engine(engine).replica.scenarios))
+        return
+    with serve(engine, scenario=scenario, port=port, seed=seed) as server:
+        console.print(f"{engine} replica ({scenario}) at {server.url} — Ctrl+C to stop")
+        console.print(f'capture from it: citewatch capture {engine} "your prompt" --base-url {server.url}/')
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            console.print("stopped")

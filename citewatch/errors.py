@@ -1,0 +1,74 @@
+"""The exception tree. The type of an error decides what happens next.
+
+CitewatchError                  one red line at the CLI, no traceback unless --verbose
+├── UnknownEngine
+├── ConfigError                 bad option, campaign file or environment
+├── StorageError                database unreachable, schema out of date, unknown id
+├── BrowserNotFound             no Chromium to drive; says what to install
+└── CaptureError                one capture attempt failed; carries the status to record
+    ├── TransientCaptureError   retried with backoff: navigation timeout, 5xx/429, answer never finished
+    │   └── IncompleteAnswer    the answer started and stopped half-way (stream broke)
+    ├── BlockedError            bot wall or captcha: never retried blindly, engine cooled down
+    ├── ConsentRequiredError    a consent interstitial that could not be passed
+    └── LoginRequiredError      needs `citewatch auth ENGINE`
+"""
+
+from __future__ import annotations
+
+from citewatch.models import CaptureStatus
+
+
+class CitewatchError(Exception):
+    """Base of every error citewatch raises on purpose."""
+
+
+class UnknownEngine(CitewatchError, KeyError):
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"unknown engine {name!r}; known: {', '.join(known)}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class ConfigError(CitewatchError):
+    pass
+
+
+class StorageError(CitewatchError):
+    pass
+
+
+class BrowserNotFound(CitewatchError):
+    pass
+
+
+class CaptureError(CitewatchError):
+    status: CaptureStatus = CaptureStatus.error
+
+
+class TransientCaptureError(CaptureError):
+    status = CaptureStatus.error
+
+
+class IncompleteAnswer(TransientCaptureError):
+    status = CaptureStatus.incomplete
+
+
+class BlockedError(CaptureError):
+    status = CaptureStatus.blocked
+
+    def __init__(self, message: str, *, status: CaptureStatus = CaptureStatus.blocked) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ConsentRequiredError(CaptureError):
+    status = CaptureStatus.consent_required
+
+
+class LoginRequiredError(CaptureError):
+    status = CaptureStatus.login_required
+
+    def __init__(self, engine: str, detail: str = "the page asks to log in") -> None:
+        super().__init__(f"{engine}: {detail}; run `citewatch auth {engine}` to save a logged-in session")
+        self.engine = engine

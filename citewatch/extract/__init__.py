@@ -1,0 +1,49 @@
+"""Extraction: pure functions from a stored snapshot to an `Extraction` record (no I/O, no clock).
+
+Each engine has one module here with `EXTRACTOR_VERSION` and `extract(snapshot)`. This package's
+entry points never raise on bad input: a malformed, empty, truncated or binary snapshot gives an
+`Extraction` whose `status` and `warnings` say what is wrong.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from citewatch.engines import get_engine
+from citewatch.extract._html import SnapshotUnreadable
+from citewatch.models import Extraction, ExtractionStatus, Snapshot
+
+__all__ = ["EngineExtractor", "extract_html", "extract_snapshot", "extractor_version"]
+
+
+class EngineExtractor(Protocol):
+    EXTRACTOR_VERSION: str
+
+    def extract(self, snapshot: Snapshot) -> Extraction: ...
+
+
+def extractor_version(engine: str) -> str:
+    return get_engine(engine).extractor.EXTRACTOR_VERSION
+
+
+def extract_snapshot(snapshot: Snapshot) -> Extraction:
+    """Run the engine's extractor; raises only `UnknownEngine`."""
+    extractor = get_engine(snapshot.engine).extractor
+    try:
+        return extractor.extract(snapshot)
+    except SnapshotUnreadable as exc:
+        reason = str(exc)
+    except Exception as exc:  # noqa: BLE001 - a crash is recorded as the extraction's status, never lost
+        reason = f"extractor failed: {type(exc).__name__}: {exc}"
+    return Extraction(
+        engine=snapshot.engine,
+        extractor_version=extractor.EXTRACTOR_VERSION,
+        status=ExtractionStatus.error,
+        warnings=[reason],
+    )
+
+
+def extract_html(engine: str, html: str | bytes, *, url: str | None = None) -> Extraction:
+    """Read one saved page of `engine`. Pure: the same input always gives the same record."""
+    text = html.decode("utf-8", "surrogateescape") if isinstance(html, bytes) else html
+    return extract_snapshot(Snapshot(engine=engine, html=text, url=url))

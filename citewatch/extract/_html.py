@@ -1,0 +1,407 @@
+"""Shared reading helpers: parse once, walk an answer into blocks, read the capture's visibility marks.
+
+Every engine extractor parses the snapshot once (`parse`), finds its answer container with its own
+selectors, and hands it to `walk_answer`, which turns the container into ordered blocks and remembers
+where each citation element and each link sits in the text. The engine then turns those anchors into
+`Citation` records; the walker knows nothing about any one engine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import lxml.html
+from lxml import etree
+from lxml.html import HtmlElement
+
+from citewatch.models import Answer, AnswerBlock, BlockKind, ExtractionStatus, Mention
+
+_WS = re.compile(r"\s+")
+_BLOCK_TAGS: dict[str, BlockKind] = {
+    "p": BlockKind.paragraph,
+    "h1": BlockKind.heading,
+    "h2": BlockKind.heading,
+    "h3": BlockKind.heading,
+    "h4": BlockKind.heading,
+    "h5": BlockKind.heading,
+    "h6": BlockKind.heading,
+    "li": BlockKind.list_item,
+    "table": BlockKind.table,
+    "pre": BlockKind.code,
+    "blockquote": BlockKind.paragraph,
+}
+_SKIP_TAGS = frozenset({"script", "style", "svg", "button", "template", "noscript", "img", "math", "input"})
+_EMPHASIS_TAGS = frozenset({"strong", "b", "em"})
+_NO_SPACE_BEFORE = tuple(".,;:!?)]}%")
+_LEAD_NAME = re.compile(r"^\s*([^\n:–—-]{2,60}?)\s*(?::|\s[–—-]\s)")
+
+MIN_MENTION_CHARS = 2
+MAX_MENTION_CHARS = 80
+MAX_MENTION_WORDS = 8
+
+
+# Snapshots are stored as UTF-8 (Playwright's page.content() is a str); say so instead of letting
+# libxml2 guess Latin-1 for pages without a <meta charset>.
+_PARSER = lxml.html.HTMLParser(encoding="utf-8")
+
+
+class SnapshotUnreadable(ValueError):
+    """The snapshot is not an HTML document (empty, binary, undecodable)."""
+
+
+def parse(html: str | bytes) -> HtmlElement:
+    """Parse a snapshot; raises `SnapshotUnreadable` with a one-line reason."""
+    data = html.encode("utf-8", "surrogateescape") if isinstance(html, str) else html
+    if not data.strip():
+        raise SnapshotUnreadable("empty snapshot")
+    head = data[:4096]
+    if b"\x00" in head or (head.count(b"<") == 0 and not _looks_textual(head)):
+        raise SnapshotUnreadable("snapshot is not HTML (binary data)")
+    try:
+        return lxml.html.document_fromstring(data, parser=_PARSER)
+    except (etree.ParserError, ValueError) as exc:
+        raise SnapshotUnreadable(f"snapshot could not be parsed: {exc}") from exc
+
+
+def _looks_textual(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def truncation_warning(html: str | bytes) -> str | None:
+    """A saved page that stops mid-tag or mid-text was cut off (killed capture, size limit)."""
+    tail = html[-256:].rstrip()
+    end = tail[-1:] if isinstance(tail, str) else tail[-1:].decode("latin-1")
+    if end and end != ">":
+        return "snapshot looks truncated: it does not end with a closing tag"
+    return None
+
+
+def norm(text: str | None) -> str:
+    """Collapse whitespace the way a reader sees it."""
+    return _WS.sub(" ", text or "").strip()
+
+
+def text_of(el: HtmlElement | None) -> str:
+    return norm(el.text_content()) if el is not None else ""
+
+
+def first(elements: Iterable[HtmlElement]) -> HtmlElement | None:
+    return next(iter(elements), None)
+
+
+def visible_of(el: HtmlElement) -> bool | None:
+    """The capture marks citation and source elements with `data-cw-visible`; absent on old snapshots."""
+    mark = el.get("data-cw-visible")
+    return None if mark is None else mark == "1"
+
+
+def display_order(elements: list[HtmlElement]) -> list[HtmlElement]:
+    """Elements in on-screen order (top, then left) when the capture recorded boxes; else DOM order."""
+    boxes = [el.get("data-cw-box") for el in elements]
+    if not elements or any(box is None for box in boxes):
+        return elements
+    keyed = []
+    for dom_index, (el, box) in enumerate(zip(elements, boxes, strict=True)):
+        x, y, *_ = (float(v) for v in (box or "0,0").split(","))
+        keyed.append(((round(y), round(x), dom_index), el))
+    keyed.sort(key=lambda pair: pair[0])
+    return [el for _, el in keyed]
+
+
+# --- block walls shared by every engine --------------------------------------------------------------
+
+# Cloudflare's interstitial and challenge platform (engines.md §7 "Cloudflare / captcha"), captcha
+# iframes (crawlee RETRY_CSS_SELECTORS), Google's /sorry/ page (engines.md §4, §5, §7).
+_WALLS: tuple[tuple[ExtractionStatus, etree.XPath], ...] = (
+    (
+        ExtractionStatus.captcha,
+        etree.XPath("//form[@id='captcha-form'] | //form[contains(@action,'/sorry/')]"),
+    ),
+    (
+        ExtractionStatus.blocked,
+        etree.XPath(
+            "//script[contains(@src,'/cdn-cgi/challenge-platform/')] | //*[@id='challenge-form']"
+            " | //*[@id='cf-wrapper'] | //*[@id='challenge-running'] | //*[@id='challenge-stage']"
+            " | //iframe[contains(@src,'challenges.cloudflare.com')] | //*[@id='turnstile-wrapper']"
+            " | //title[contains(.,'Just a moment')] | //title[contains(.,'Attention Required')]"
+        ),
+    ),
+    (
+        ExtractionStatus.captcha,
+        etree.XPath(
+            "//iframe[contains(@src,'recaptcha') or contains(@src,'hcaptcha.com')]"
+            " | //*[contains(@class,'g-recaptcha')] | //*[contains(@class,'h-captcha')]"
+        ),
+    ),
+)
+
+
+def detect_wall(tree: HtmlElement) -> ExtractionStatus | None:
+    """`blocked` or `captcha` when the page is a bot wall instead of the engine's UI."""
+    for status, xpath in _WALLS:
+        if xpath(tree):
+            return status
+    return None
+
+
+# --- answer walking ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """Where an element sits in the answer: its block and its offset in `Answer.text`."""
+
+    element: HtmlElement
+    block_index: int
+    char_start: int
+
+
+@dataclass(slots=True)
+class WalkedAnswer:
+    answer: Answer
+    citations: list[Anchor] = field(default_factory=list)
+    links: list[Anchor] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Block:
+    kind: BlockKind
+    parts: list[str] = field(default_factory=list)
+    length: int = 0
+    citations: list[tuple[HtmlElement, int]] = field(default_factory=list)
+    links: list[tuple[HtmlElement, int]] = field(default_factory=list)
+    emphasis: list[tuple[HtmlElement, int]] = field(default_factory=list)
+    list_rank: int | None = None
+
+    def add(self, text: str | None, *, raw: bool = False) -> None:
+        if not text:
+            return
+        if self.kind is not BlockKind.code and not raw:
+            text = _WS.sub(" ", text)
+            if not self.parts or self.parts[-1].endswith(" ") or self.parts[-1].endswith("\n"):
+                text = text.lstrip(" ")
+            if text.startswith(_NO_SPACE_BEFORE) and self.parts and self.parts[-1].endswith(" "):
+                self.parts[-1] = self.parts[-1][:-1]
+                self.length -= 1
+        if text:
+            self.parts.append(text)
+            self.length += len(text)
+
+    def text(self) -> str:
+        joined = "".join(self.parts)
+        return joined.strip() if self.kind is not BlockKind.code else joined.strip("\n")
+
+    def lead_offset(self) -> int:
+        joined = "".join(self.parts)
+        return len(joined) - len(joined.lstrip())
+
+
+def default_block_kind(el: HtmlElement) -> BlockKind | None:
+    return _BLOCK_TAGS.get(el.tag) if isinstance(el.tag, str) else None
+
+
+def walk_answer(
+    containers: Iterable[HtmlElement],
+    *,
+    is_citation: Callable[[HtmlElement], bool],
+    block_kind: Callable[[HtmlElement], BlockKind | None] = default_block_kind,
+    skip: Callable[[HtmlElement], bool] = lambda _el: False,
+) -> WalkedAnswer:
+    """Turn answer containers into blocks, recording citations, links and emphasised names.
+
+    A citation element's own text (its label, "wikipedia+2") is left out of the answer text, as the
+    reader does not read it as prose. Text outside any block element becomes a paragraph.
+    """
+    blocks: list[_Block] = []
+
+    def open_block(kind: BlockKind, el: HtmlElement | None) -> _Block:
+        block = _Block(kind)
+        if kind is BlockKind.list_item and el is not None:
+            block.list_rank = _list_rank(el)
+        blocks.append(block)
+        return block
+
+    def visit(el: HtmlElement, block: _Block | None) -> _Block | None:
+        """Append `el`'s content to `block` (opening blocks as needed); return the block after it."""
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if not tag:  # comment or processing instruction: only its tail is prose
+            return _add_loose(el.tail, block)
+        if is_citation(el):
+            target = block or open_block(BlockKind.paragraph, None)
+            target.citations.append((el, target.length))
+            return target
+        if tag in _SKIP_TAGS or skip(el):
+            return block
+        kind = block_kind(el)
+        if kind is not None:
+            inner = open_block(kind, el)
+            _fill(el, inner)
+            return None
+        if tag == "br" and block is not None:
+            block.add("\n" if block.kind is BlockKind.code else " ")
+            return block
+        marks = (tag == "a" and el.get("href")) or tag in _EMPHASIS_TAGS
+        if block is None and ((el.text and el.text.strip()) or (marks and el.text_content().strip())):
+            block = open_block(BlockKind.paragraph, None)
+        if block is not None:
+            _mark(el, tag, block)
+            block.add(el.text)
+        for child in el:
+            block = visit(child, block)
+            if child.tail and isinstance(child.tag, str):
+                block = _add_loose(child.tail, block)
+        return block
+
+    def _add_loose(text: str | None, block: _Block | None) -> _Block | None:
+        if not text or (block is None and not text.strip()):
+            return block
+        block = block or open_block(BlockKind.paragraph, None)
+        block.add(text)
+        return block
+
+    def _fill(el: HtmlElement, block: _Block) -> None:
+        if block.kind is BlockKind.table:
+            _fill_table(el, block)
+            return
+        block.add(el.text)
+        nested: list[HtmlElement] = []
+        for child in el:
+            if isinstance(child.tag, str) and block_kind(child) is not None and not is_citation(child):
+                nested.append(child)
+            else:
+                visit_inline(child, block)
+            block.add(child.tail)
+        for child in nested:
+            visit(child, None)
+
+    def visit_inline(el: HtmlElement, block: _Block) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if not tag:
+            return
+        if is_citation(el):
+            block.citations.append((el, block.length))
+            return
+        if tag in _SKIP_TAGS or skip(el):
+            return
+        if tag == "br":
+            block.add("\n" if block.kind is BlockKind.code else " ")
+            return
+        _mark(el, tag, block)
+        block.add(el.text)
+        for child in el:
+            if isinstance(child.tag, str) and block_kind(child) is not None and not is_citation(child):
+                visit(child, None)
+            else:
+                visit_inline(child, block)
+            block.add(child.tail)
+
+    def _fill_table(table: HtmlElement, block: _Block) -> None:
+        for row_index, row in enumerate(table.iter("tr")):
+            if row_index:
+                block.add("\n", raw=True)
+            for cell_index, cell in enumerate(c for c in row if c.tag in ("td", "th")):
+                if cell_index:
+                    block.add(" | ")
+                visit_inline(cell, block)
+
+    for container in containers:
+        _fill_container(container, visit)
+
+    return _assemble(blocks)
+
+
+def _mark(el: HtmlElement, tag: str, block: _Block) -> None:
+    if tag == "a" and el.get("href"):
+        block.links.append((el, block.length))
+    if tag in _EMPHASIS_TAGS:
+        block.emphasis.append((el, block.length))
+
+
+def _fill_container(container: HtmlElement, visit: Callable[[HtmlElement, _Block | None], _Block | None]) -> None:
+    block: _Block | None = None
+    if container.text and container.text.strip():
+        block = visit(_text_holder(container.text), None)
+    for child in container:
+        block = visit(child, block)
+        if child.tail and child.tail.strip() and isinstance(child.tag, str):
+            block = visit(_text_holder(child.tail), block)
+
+
+def _text_holder(text: str) -> HtmlElement:
+    holder = lxml.html.Element("span")
+    holder.text = text
+    return holder
+
+
+def _list_rank(li: HtmlElement) -> int:
+    parent = li.getparent()
+    if parent is None:
+        return 1
+    rank = 0
+    for sibling in parent:
+        if sibling.tag == "li":
+            rank += 1
+        if sibling is li:
+            return rank
+    return rank or 1
+
+
+def _assemble(blocks: list[_Block]) -> WalkedAnswer:
+    texts: list[str] = []
+    answer_blocks: list[AnswerBlock] = []
+    walked = WalkedAnswer(Answer())
+    offset = 0
+    previous: BlockKind | None = None
+    for block in blocks:
+        text = block.text()
+        if not text and not block.citations:
+            continue
+        if texts:
+            sep = "\n" if previous is BlockKind.list_item and block.kind is BlockKind.list_item else "\n\n"
+            offset += len(sep)
+            texts.append(sep)
+        index = len(answer_blocks)
+        lead = block.lead_offset()
+        answer_blocks.append(AnswerBlock(index=index, kind=block.kind, text=text))
+
+        def at(raw: int, text: str = text, lead: int = lead) -> int:
+            return min(max(raw - lead, 0), len(text))
+
+        walked.citations += [Anchor(el, index, offset + at(pos)) for el, pos in block.citations]
+        walked.links += [Anchor(el, index, offset + at(pos)) for el, pos in block.links]
+        walked.mentions += _mentions(block, text, index, offset, at)
+        texts.append(text)
+        offset += len(text)
+        previous = block.kind
+    walked.answer = Answer(text="".join(texts), blocks=answer_blocks)
+    walked.citations.sort(key=lambda a: (a.char_start, a.block_index))
+    return walked
+
+
+def _mentions(block: _Block, text: str, index: int, offset: int, at: Callable[[int], int]) -> list[Mention]:
+    found: dict[int, Mention] = {}
+    for el, pos in [*block.emphasis, *block.links]:
+        name = _clean_name(text_of(el))
+        start = at(pos)
+        if name and start not in found:
+            found[start] = Mention(text=name, block_index=index, char_start=offset + start, list_rank=block.list_rank)
+    if block.kind is BlockKind.list_item and 0 not in found:
+        lead = _LEAD_NAME.match(text)
+        name = _clean_name(lead.group(1)) if lead else None
+        if name:
+            found[0] = Mention(text=name, block_index=index, char_start=offset, list_rank=block.list_rank)
+    return [found[k] for k in sorted(found)]
+
+
+def _clean_name(text: str) -> str | None:
+    name = text.strip().strip(":;,.–—-").strip()
+    if not (MIN_MENTION_CHARS <= len(name) <= MAX_MENTION_CHARS) or len(name.split()) > MAX_MENTION_WORDS:
+        return None
+    return name

@@ -1,0 +1,89 @@
+"""URL identity: one canonical form per cited page, and its registrable domain.
+
+The same page reaches the DOM in many spellings: Google wraps it in `/url?q=` redirects, ChatGPT and
+Gemini append `utm_source=…`, Google Shopping adds `srsltid`, and every engine likes `#:~:text=` fragments
+that highlight the quoted passage. Counting citations needs one spelling.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import tldextract
+
+# The bundled public suffix list snapshot: no download at run time (suffix_list_urls=()), no cache dir.
+_PSL = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+_TRACKING_PARAMS = frozenset({"srsltid", "gclid", "fbclid", "msclkid", "ved", "usg", "sa"})
+_GOOGLE_REDIRECT_PATHS = frozenset({"/url", "/goto", "/imgres"})
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered.startswith("utm_") or lowered in _TRACKING_PARAMS
+
+
+def _unwrap_google_redirect(url: str) -> str:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    is_google = host == "" or host == "google.com" or host.endswith(".google.com") or ".google." in host
+    if is_google and parts.path in _GOOGLE_REDIRECT_PATHS:
+        params = dict(parse_qsl(parts.query))
+        target = params.get("q") or params.get("url")
+        if target and target.startswith(("http://", "https://")):
+            return target
+    return url
+
+
+@lru_cache(maxsize=16384)
+def canonical_url(url: str, base: str | None = None) -> str | None:
+    """The identity of a cited page, or None when `url` is not a web address.
+
+    Resolves Google `/url?q=` redirects, drops `utm_*`, `srsltid` and click ids, drops text fragments
+    (`#:~:text=`), lower-cases scheme and host, and removes a default port. Paths keep their case.
+    """
+    raw = url.strip()
+    if raw.startswith("/") and base:
+        raw = base.rstrip("/") + raw
+    raw = _unwrap_google_redirect(raw)
+    try:
+        parts = urlsplit(raw)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname.lower()
+    netloc = host if port in (None, 80 if scheme == "http" else 443) else f"{host}:{port}"
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)])
+    fragment = parts.fragment.split(":~:", 1)[0]
+    fragment = fragment.removesuffix("#")
+    path = parts.path or "/"
+    return urlunsplit((scheme, netloc, path, query, fragment))
+
+
+@lru_cache(maxsize=16384)
+def registrable_domain(url: str) -> str | None:
+    """`https://news.bbc.co.uk/x` -> `bbc.co.uk`, by the public suffix list; None for non-web input."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    parts = _PSL.extract_str(host)
+    domain = parts.top_domain_under_public_suffix
+    return domain.lower() if domain else host.lower()
+
+
+def url_fields(href: str | None, base: str | None = None) -> tuple[str | None, str | None, str | None]:
+    """`(url, canonical_url, domain)` for a raw href; all None when there is no web address."""
+    if not href:
+        return None, None, None
+    canonical = canonical_url(href, base)
+    if canonical is None:
+        return None, None, None
+    url = href if href.startswith(("http://", "https://")) else canonical
+    return url, canonical, registrable_domain(canonical)

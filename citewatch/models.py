@@ -1,0 +1,193 @@
+"""Typed records at citewatch's boundaries.
+
+`Snapshot` is what a capture stored (the page as the user saw it, plus network payloads); `Extraction`
+is what an extractor reads from it. Every engine fills the same `Extraction`, so storage, reports and
+comparisons never care which engine produced a record. The JSON form (`model_dump(mode="json")`) is the
+documented contract of `citewatch extract --format json` and of the fixtures' `expected.json` files.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ExtractionStatus(StrEnum):
+    """What the page showed, as read from the snapshot."""
+
+    answered = "answered"
+    no_answer = "no_answer"  # the engine showed no AI answer (e.g. no AI Overview on that results page)
+    blocked = "blocked"  # Cloudflare or another bot wall
+    captcha = "captcha"
+    consent_required = "consent_required"
+    login_required = "login_required"
+    error = "error"  # the engine said it failed, or the snapshot could not be read
+
+
+class CaptureStatus(StrEnum):
+    """How one capture attempt ended. A superset of `ExtractionStatus`."""
+
+    answered = "answered"
+    no_answer = "no_answer"
+    blocked = "blocked"
+    captcha = "captcha"
+    consent_required = "consent_required"
+    login_required = "login_required"
+    error = "error"
+    incomplete = "incomplete"  # the answer started but never finished (stream broke, time budget spent)
+    running = "running"  # written before the browser starts, so a killed process leaves a trace
+
+
+class BlockKind(StrEnum):
+    paragraph = "paragraph"
+    heading = "heading"
+    list_item = "list_item"
+    table = "table"
+    code = "code"
+
+
+class CitationKind(StrEnum):
+    footnote = "footnote"  # numbered marker ([1], superscript)
+    chip = "chip"  # pill or chip with a short label ("wikipedia+2")
+    inline_link = "inline_link"  # a hyperlink in the prose
+
+
+class SourceKind(StrEnum):
+    listed = "listed"  # an entry of the sources list, tab or panel
+    card = "card"  # a source card beside or under the answer
+    place = "place"  # a place or entity card (maps)
+    retrieved = "retrieved"  # retrieved by the engine (network stream) but not shown as a source
+    unused = "unused"  # shown in an "unused sources" list (Gemini Deep Research)
+
+
+class AnswerBlock(_Record):
+    index: int
+    kind: BlockKind
+    text: str
+
+
+class Answer(_Record):
+    text: str = ""
+    blocks: list[AnswerBlock] = Field(default_factory=list)
+
+
+class Citation(_Record):
+    """One inline citation occurrence, in reading order."""
+
+    position: int
+    kind: CitationKind
+    label: str | None = None
+    url: str | None = None
+    canonical_url: str | None = None
+    domain: str | None = None
+    title: str | None = None
+    block_index: int | None = None
+    char_start: int | None = None
+    group: str | None = None  # shared by the URLs behind one "+N" chip
+    visible: bool | None = None
+
+
+class Source(_Record):
+    """One entry of the sources the engine shows, deduplicated, in display order."""
+
+    position: int
+    kind: SourceKind
+    url: str | None = None
+    canonical_url: str | None = None
+    domain: str | None = None
+    title: str | None = None
+    site_name: str | None = None
+    snippet: str | None = None
+    published: str | None = None
+    cited: bool = False
+    visible: bool | None = None
+
+
+class Mention(_Record):
+    """A name the engine itself highlights in the answer (bold, list lead, linked text)."""
+
+    text: str
+    block_index: int
+    char_start: int
+    list_rank: int | None = None
+
+
+class OrganicResult(_Record):
+    """A classic result on the same page as the AI answer (Google results pages)."""
+
+    position: int
+    url: str
+    canonical_url: str
+    domain: str | None = None
+    title: str | None = None
+    snippet: str | None = None
+
+
+class Extraction(_Record):
+    """Everything citewatch reads from one snapshot. Produced by a pure extractor function."""
+
+    engine: str
+    extractor_version: str
+    status: ExtractionStatus
+    warnings: list[str] = Field(default_factory=list)
+    answer: Answer = Field(default_factory=Answer)
+    citations: list[Citation] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)
+    mentions: list[Mention] = Field(default_factory=list)
+    search_queries: list[str] = Field(default_factory=list)
+    related_questions: list[str] = Field(default_factory=list)
+    organic_results: list[OrganicResult] = Field(default_factory=list)
+
+
+class NetworkRecord(_Record):
+    """One response the browser received that the engine's scraper chose to keep."""
+
+    url: str
+    status: int
+    method: str = "GET"
+    content_type: str | None = None
+    body: str = ""
+
+
+class Snapshot(_Record):
+    """What a capture stored: the rendered DOM and the payloads. Input of every extractor."""
+
+    engine: str
+    html: str
+    url: str | None = None
+    network: list[NetworkRecord] = Field(default_factory=list)
+
+
+class CaptureResult(_Record):
+    """What one capture attempt produced: the scrapers' output and the storage layer's input.
+
+    Everything a failed attempt saw is kept too (a blocked page's DOM and screenshot), so a status can
+    always be checked against the page that caused it.
+    """
+
+    engine: str
+    status: CaptureStatus
+    started_at: datetime
+    finished_at: datetime
+    url: str | None = None
+    html: str | None = None
+    screenshot: bytes | None = None
+    network: list[NetworkRecord] = Field(default_factory=list)
+    error: str | None = None
+    warnings: list[str] = Field(default_factory=list)
+    answer_seconds: float | None = None  # from submitting the prompt to the answer being complete
+    timings: dict[str, float] = Field(default_factory=dict)  # seconds per capture step
+    browser_version: str | None = None
+    locale: str | None = None
+    account: str = "anonymous"  # or "logged_in" when a saved session was used
+
+    def snapshot(self) -> Snapshot | None:
+        if self.html is None:
+            return None
+        return Snapshot(engine=self.engine, html=self.html, url=self.url, network=self.network)

@@ -1,0 +1,139 @@
+"""Capture, then store, then extract: the loop every way of capturing goes through.
+
+Each attempt is its own capture row: written as `running` before the browser starts, finished with its
+snapshot in one transaction, and only then extracted. A killed process therefore loses at most the
+attempt in flight, and an extractor failure never touches the stored snapshot.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from citewatch.engines import get_engine
+from citewatch.errors import CaptureError, TransientCaptureError
+from citewatch.extract import extract_snapshot
+from citewatch.extract.contracts import ENGINE_CHANGED
+from citewatch.models import CaptureStatus, Extraction, ExtractionStatus
+from citewatch.scrapers.base import Target
+from citewatch.scrapers.browser import BrowserSession
+from citewatch.scrapers.pipeline import capture_once
+from citewatch.storage import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureSummary:
+    capture_id: int
+    engine: str
+    prompt: str
+    attempt: int
+    status: CaptureStatus
+    error: str | None
+    extraction: Extraction | None
+
+    @property
+    def engine_changed(self) -> bool:
+        """The page looked like an answer but broke the engine's live contracts."""
+        return self.extraction is not None and any(w.startswith(ENGINE_CHANGED) for w in self.extraction.warnings)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_attempts: int = 3
+    initial_wait_s: float = 2.0
+    max_wait_s: float = 30.0
+
+
+def _status_from(extraction: Extraction | None, captured: CaptureStatus) -> CaptureStatus:
+    """The page itself may say more than the scraper saw (no AI Overview, a wall in the DOM)."""
+    if captured is CaptureStatus.answered and extraction and extraction.status is not ExtractionStatus.answered:
+        return CaptureStatus(extraction.status.value)
+    return captured
+
+
+def capture_with_retries(
+    store: Store,
+    session: BrowserSession,
+    engine: str,
+    target: Target,
+    *,
+    run_id: int,
+    policy: RetryPolicy | None = None,
+    job_key: str | None = None,
+    on_retry: Callable[[str], None] | None = None,
+) -> CaptureSummary:
+    """Capture until an attempt ends for good; transient failures are retried with jittered backoff.
+
+    Walls (blocked, captcha, login, consent) are never retried here: asking again only makes them worse.
+    """
+    policy = policy or RetryPolicy()
+    scraper = get_engine(engine).scraper
+    attempts: list[CaptureSummary] = []
+
+    def before_sleep(state: RetryCallState) -> None:
+        message = f"{engine}: attempt {state.attempt_number} failed ({attempts[-1].error}); retrying"
+        log.warning(message)
+        if on_retry:
+            on_retry(message)
+
+    retrying = Retrying(
+        retry=retry_if_exception_type(TransientCaptureError),
+        stop=stop_after_attempt(policy.max_attempts),
+        wait=wait_exponential_jitter(initial=policy.initial_wait_s, max=policy.max_wait_s),
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    try:
+        for attempt in retrying:
+            with attempt:
+                number = attempt.retry_state.attempt_number
+                key = job_key if number == 1 or job_key is None else f"{job_key}#attempt{number}"
+                capture_id = store.start_capture(
+                    run_id=run_id,
+                    prompt=target.prompt,
+                    engine=engine,
+                    attempt=number,
+                    locale=target.locale,
+                    job_key=key,
+                )
+                outcome = capture_once(session, scraper, target)
+                store.finish_capture(capture_id, outcome.result)
+                attempts.append(_extract_and_save(store, capture_id, outcome.result.status, outcome.error, target))
+                if isinstance(outcome.error, TransientCaptureError):
+                    raise outcome.error
+    except TransientCaptureError:
+        pass  # every attempt is stored; the last one says how it ended
+    return attempts[-1]
+
+
+def _extract_and_save(
+    store: Store, capture_id: int, captured: CaptureStatus, error: CaptureError | None, target: Target
+) -> CaptureSummary:
+    snapshot = store.load_snapshot(capture_id) if store.get_capture(capture_id).artifacts.get("dom") else None
+    extraction = extract_snapshot(snapshot) if snapshot else None
+    if extraction is not None:
+        store.save_extraction(capture_id, extraction)
+    status = _status_from(extraction, captured)
+    if status is not captured:
+        store.set_capture_status(capture_id, status)
+    record = store.get_capture(capture_id)
+    return CaptureSummary(
+        capture_id=capture_id,
+        engine=record.engine,
+        prompt=target.prompt,
+        attempt=record.attempt,
+        status=status,
+        error=str(error) if error else None,
+        extraction=extraction,
+    )

@@ -1,0 +1,61 @@
+"""Saving a logged-in session once, so later headless captures run as that account.
+
+Like shot-scraper's `auth`: a visible browser, the user logs in, the context's storage state is written
+with mode 0600 from the start (it holds session cookies) and never printed or logged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from citewatch.engines import get_engine
+from citewatch.scrapers.browser import BrowserOptions, open_browser
+
+POLL_S = 0.5
+
+
+def write_private(path: Path, data: str) -> None:
+    """Write a secret file readable by its owner only, with no moment where others could read it."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(data)
+    tmp.chmod(0o600)  # an existing tmp file keeps its old mode through O_CREAT
+    tmp.replace(path)
+
+
+def save_session(
+    engine: str,
+    path: Path,
+    *,
+    base_url: str | None = None,
+    wait: Callable[[], object],
+    headless: bool = False,
+    timeout_s: float = 600.0,
+) -> Path:
+    """Open the engine, wait until the user is logged in (or `wait()` returns), save the session."""
+    spec = get_engine(engine)
+    scraper = spec.scraper
+    confirmed = threading.Event()
+
+    def wait_then_confirm() -> None:
+        wait()
+        confirmed.set()
+
+    threading.Thread(target=wait_then_confirm, daemon=True).start()
+    with open_browser(BrowserOptions(headless=headless)) as session, session.page() as page:
+        page.goto(base_url or spec.home_url, wait_until="domcontentloaded")
+        deadline = time.monotonic() + timeout_s
+        while not confirmed.is_set() and time.monotonic() < deadline:
+            if scraper.logged_in and page.locator(scraper.logged_in).count():
+                break
+            page.wait_for_timeout(POLL_S * 1000)
+        state = page.context.storage_state()
+    write_private(path, json.dumps(state))
+    return path

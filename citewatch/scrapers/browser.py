@@ -1,0 +1,154 @@
+"""Finding a Chromium and opening browsers and contexts: the one factory every capture goes through.
+
+Real engines challenge a fresh headless Chromium far more than a real browser profile, so besides the
+defaults (headless, a fresh context per capture) this supports a persistent profile (`profile_dir`), an
+installed browser channel (`channel="chrome"`), headed mode (run under Xvfb on a server), a proxy, and a
+saved logged-in session (`storage_state`).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ProxySettings, ViewportSize, sync_playwright
+
+from citewatch.config import get_settings
+from citewatch.errors import BrowserNotFound
+
+# On a closed network Chromium's background services flood the machine with refused connections.
+LAUNCH_FLAGS = (
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+_SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+INSTALL_HINT = (
+    "no Chromium found: install one (Debian/Ubuntu: `apt-get install -y chromium`; elsewhere "
+    "`python -m playwright install chromium`) or set CITEWATCH_CHROMIUM to its path"
+)
+
+
+def find_chromium() -> Path:
+    """CITEWATCH_CHROMIUM, then a system Chromium/Chrome on PATH, then Playwright's own download."""
+    configured = get_settings().chromium
+    if configured:
+        path = Path(configured)
+        if not path.is_file():
+            raise BrowserNotFound(f"CITEWATCH_CHROMIUM points to {path}, which does not exist")
+        return path
+    for name in _SYSTEM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return Path(found)
+    with sync_playwright() as playwright:
+        downloaded = Path(playwright.chromium.executable_path)
+    if downloaded.is_file():
+        return downloaded
+    raise BrowserNotFound(INSTALL_HINT)
+
+
+def launch_args(extra: tuple[str, ...] = ()) -> list[str]:
+    return [*LAUNCH_FLAGS, "--disable-blink-features=AutomationControlled", *extra]
+
+
+@dataclass(frozen=True, slots=True)
+class BrowserOptions:
+    headless: bool = True
+    channel: str | None = None  # "chrome" or "msedge": an installed branded browser instead of Chromium
+    profile_dir: Path | None = None  # persistent profile: cookies and history survive between runs
+    storage_state: Path | None = None  # a saved logged-in session (citewatch auth ENGINE)
+    locale: str = "en-US"
+    timezone: str | None = None
+    viewport: tuple[int, int] = (1280, 900)
+    proxy: str | None = None
+    timeout_s: float = 30.0  # default for single browser actions (clicks, navigation)
+
+
+class BrowserSession:
+    """One browser; `page()` gives each capture a fresh context so runs do not contaminate each other."""
+
+    def __init__(self, playwright: Playwright, options: BrowserOptions) -> None:
+        self._options = options
+        self._browser: Browser | None = None
+        self._persistent: BrowserContext | None = None
+        executable = None if options.channel else str(find_chromium())
+        proxy: ProxySettings | None = {"server": options.proxy} if options.proxy else None
+        if options.profile_dir:
+            options.profile_dir.mkdir(parents=True, exist_ok=True)
+            self._persistent = playwright.chromium.launch_persistent_context(
+                str(options.profile_dir),
+                headless=options.headless,
+                channel=options.channel,
+                executable_path=executable,
+                args=launch_args(),
+                proxy=proxy,
+                locale=options.locale,
+                timezone_id=options.timezone,
+                viewport=self._viewport(),
+            )
+            self._persistent.set_default_timeout(options.timeout_s * 1000)
+            browser = self._persistent.browser
+            self.version = browser.version if browser else "unknown"
+        else:
+            self._browser = playwright.chromium.launch(
+                headless=options.headless,
+                channel=options.channel,
+                executable_path=executable,
+                args=launch_args(),
+                proxy=proxy,
+            )
+            self.version = self._browser.version
+
+    def _viewport(self) -> ViewportSize:
+        return {"width": self._options.viewport[0], "height": self._options.viewport[1]}
+
+    @property
+    def logged_in(self) -> bool:
+        return self._options.storage_state is not None or self._options.profile_dir is not None
+
+    @contextmanager
+    def page(self, *, javascript: bool = True) -> Iterator[Page]:
+        if self._persistent is not None:
+            page = self._persistent.new_page()
+            try:
+                yield page
+            finally:
+                page.close()
+            return
+        if self._browser is None:
+            raise RuntimeError("browser session is closed")
+        options = self._options
+        context = self._browser.new_context(
+            locale=options.locale,
+            timezone_id=options.timezone,
+            viewport=self._viewport(),
+            java_script_enabled=javascript,
+            storage_state=options.storage_state,
+        )
+        context.set_default_timeout(options.timeout_s * 1000)
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+
+    def close(self) -> None:
+        if self._persistent is not None:
+            self._persistent.close()
+        if self._browser is not None:
+            self._browser.close()
+            self._browser = None
+
+
+@contextmanager
+def open_browser(options: BrowserOptions | None = None) -> Iterator[BrowserSession]:
+    with sync_playwright() as playwright:
+        session = BrowserSession(playwright, options or BrowserOptions())
+        try:
+            yield session
+        finally:
+            session.close()

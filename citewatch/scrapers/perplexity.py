@@ -1,0 +1,72 @@
+"""Perplexity (www.perplexity.ai): selectors from engines.md §1.2, page contract in the replica."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import ClassVar
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
+
+from citewatch.scrapers.base import ChatScraper
+
+# engines.md §1.2: grouped chips read "wikipedia+2"; the popover lists every source behind the chip.
+_GROUP_LABEL = re.compile(r"\+\d+\s*$")
+_CHIP = "span.inline-flex:has(> span.citation)"
+_POPOVER = "div[data-radix-popper-content-wrapper]"
+_POPOVER_JS = """
+(popover) => Array.from(popover.querySelectorAll("a[href]")).map((a) => ({
+  url: a.href,
+  title: (a.querySelector(".font-medium") || a).textContent.trim(),
+}))
+"""
+
+
+class PerplexityScraper(ChatScraper):
+    name = "perplexity"
+    input = "#ask-input"  # engines.md §1.2 prompt input (contenteditable, lexical)
+    submit_button = 'button[aria-label="Submit"]:not(.pointer-events-none)'  # disabled until text is typed
+    generating = 'button[aria-label^="Stop response"]'  # engines.md §1.2 generating
+    answer = 'div[id^="markdown-content-"]'  # engines.md §1.2 answer container (Feb-2026 DOM)
+    done = 'button[aria-label="Copy"]'
+    failure = 'div[role="alert"]'
+    consent_buttons = ('#cookie-consent button:has-text("Accept")',)  # engines.md §7 cookie banner
+    login_wall = ('div[role="dialog"][aria-modal="true"]:has-text("Sign in")',)
+    network: ClassVar[tuple[re.Pattern[str], ...]] = (re.compile(r"/rest/sse/perplexity_ask"),)  # §1.3
+    marks = 'span.citation, [role="tabpanel"][id$="-content-sources"] a[href]'
+    sources_tab = 'button[role="tab"][id$="-trigger-sources"] >> visible=true'  # §1.2: a hidden twin exists
+    sources_links = '[role="tabpanel"][id$="-content-sources"] a[href^="http"]'
+
+    def expand_sources(self, page: Page) -> None:
+        self._expand_groups(page)
+        tab = page.locator(self.sources_tab).first
+        if tab.count():
+            tab.click()
+            try:
+                page.locator(self.sources_links).first.wait_for(state="attached", timeout=3000)
+            except PlaywrightError:
+                return  # an answer without sources has an empty panel
+
+    def _expand_groups(self, page: Page) -> None:
+        """Hover each "+N" chip and write the sources its popover lists onto the chip for the extractor."""
+        chips = page.locator(_CHIP)
+        for index in range(chips.count()):
+            chip = chips.nth(index)
+            if not _GROUP_LABEL.search(chip.inner_text()):
+                continue
+            chip.hover()
+            popover = page.locator(_POPOVER).last
+            try:
+                popover.wait_for(state="visible", timeout=3000)
+            except PlaywrightError:
+                continue  # the extractor reports the chip with its label and first URL, and warns
+            sources = popover.evaluate(_POPOVER_JS)
+            chip.locator("span.citation").first.evaluate(
+                "(el, value) => el.setAttribute('data-cw-group-urls', value)", json.dumps(sources)
+            )
+            page.mouse.move(0, 0)
+            popover.wait_for(state="detached", timeout=3000)
+
+
+SCRAPER = PerplexityScraper()

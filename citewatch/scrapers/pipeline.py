@@ -1,0 +1,120 @@
+"""One capture attempt, in a fixed order of steps; whatever happens, what the page showed is kept.
+
+open page -> dismiss consent -> detect walls -> submit -> wait for the answer -> expand sources ->
+mark visibility -> save DOM, screenshot and network payloads.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from citewatch.errors import CaptureError, TransientCaptureError
+from citewatch.models import CaptureResult, CaptureStatus
+from citewatch.scrapers import steps
+from citewatch.scrapers.base import ChatScraper, Target
+from citewatch.scrapers.browser import BrowserSession
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    result: CaptureResult
+    error: CaptureError | None  # what went wrong; the runner retries transient ones
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = round(time.perf_counter() - start, 3)
+
+
+def capture_once(session: BrowserSession, scraper: ChatScraper, target: Target) -> Outcome:
+    """Drive one fresh page through every step; never raises a capture error, returns it."""
+    with session.page() as page:
+        started = datetime.now(UTC)
+        clock = _Clock()
+        recorder = steps.NetworkRecorder(page, scraper.network)
+        error: CaptureError | None = None
+        status = CaptureStatus.answered
+        try:
+            _drive(page, scraper, target, clock)
+        except CaptureError as exc:
+            error, status = exc, exc.status
+        except PlaywrightTimeoutError as exc:
+            error = TransientCaptureError(f"timed out: {_first_line(exc)}")
+            status = error.status
+        except PlaywrightError as exc:
+            error = TransientCaptureError(f"browser error: {_first_line(exc)}")
+            status = error.status
+        with clock.step("artifacts"):
+            html, screenshot = _artifacts(page)
+        network = recorder.records()
+        answer_s = clock.timings.get("answer")
+        return Outcome(
+            CaptureResult(
+                engine=scraper.name,
+                status=status,
+                started_at=started,
+                finished_at=datetime.now(UTC),
+                url=page.url,
+                html=html,
+                screenshot=screenshot,
+                network=network,
+                error=str(error) if error else None,
+                answer_seconds=answer_s if error is None else None,
+                timings=clock.timings,
+                browser_version=session.version,
+                locale=target.locale,
+                account="logged_in" if session.logged_in else "anonymous",
+            ),
+            error,
+        )
+
+
+def _drive(page: Page, scraper: ChatScraper, target: Target, clock: _Clock) -> None:
+    with clock.step("open"):
+        response = page.goto(scraper.start_url(target), wait_until="domcontentloaded")
+        steps.check_response(response)
+    with clock.step("consent"):
+        steps.dismiss_consent(page, scraper.consent_buttons)
+    with clock.step("walls"):
+        steps.check_walls(page, scraper.name, scraper.login_wall)
+    with clock.step("submit"):
+        scraper.submit(page, target)
+    with clock.step("answer"):
+        scraper.wait_for_answer(page, target)
+    with clock.step("sources"):
+        scraper.expand_sources(page)
+    with clock.step("marks"):
+        steps.mark_visibility(page, scraper.marks)
+
+
+def _artifacts(page: Page) -> tuple[str | None, bytes | None]:
+    """The DOM and a screenshot, each taken on its own so a failed screenshot still leaves the DOM."""
+    try:
+        html: str | None = page.content()
+    except PlaywrightError:
+        html = None
+    try:
+        screenshot: bytes | None = page.screenshot(full_page=True, timeout=15_000)
+    except PlaywrightError:
+        screenshot = None
+    return html, screenshot
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

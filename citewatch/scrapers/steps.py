@@ -1,0 +1,184 @@
+"""Capture steps shared by every engine: consent, walls, waiting for the answer, marks, network.
+
+Each is a plain function of a Playwright page and selectors (data supplied by the engine's scraper).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, Response
+
+from citewatch.errors import (
+    BlockedError,
+    ConsentRequiredError,
+    IncompleteAnswer,
+    LoginRequiredError,
+    TransientCaptureError,
+)
+from citewatch.models import CaptureStatus, NetworkRecord
+
+POLL_S = 0.1
+START_TIMEOUT_S = 20.0  # an answer that has not started by then never will
+MAX_MARKED = 2000  # bounds the cost of marking visibility on huge pages
+
+# Cloudflare interstitial / challenge platform and captcha frames (engines.md §7; crawlee's blocked.py).
+CLOUDFLARE = (
+    "script[src*='/cdn-cgi/challenge-platform/'], #challenge-form, #challenge-stage, #cf-wrapper, "
+    "iframe[src*='challenges.cloudflare.com'], #turnstile-wrapper"
+)
+CAPTCHA = "iframe[src*='recaptcha'], iframe[src*='hcaptcha.com'], form#captcha-form, form[action*='/sorry/']"
+_CLOUDFLARE_TITLE = re.compile(r"just a moment|attention required", re.IGNORECASE)
+_RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+def check_walls(page: Page, engine: str, login_wall: tuple[str, ...] = ()) -> None:
+    """Raise when the page is a bot wall, a captcha or a login wall instead of the engine's UI."""
+    if "/sorry/" in page.url or page.locator(CAPTCHA).count():
+        raise BlockedError(f"captcha page at {page.url}", status=CaptureStatus.captcha)
+    if page.locator(CLOUDFLARE).count() or _CLOUDFLARE_TITLE.search(page.title()):
+        raise BlockedError(f"bot wall (Cloudflare challenge) at {page.url}")
+    for selector in login_wall:
+        if page.locator(selector).first.is_visible():
+            raise LoginRequiredError(engine, "the page shows a login wall")
+
+
+def check_response(response: Response | None) -> None:
+    """Navigation answers: 5xx/429 are transient; a 403 is judged by the page it carries (walls)."""
+    if response is not None and response.status in _RETRYABLE_STATUS:
+        raise TransientCaptureError(f"HTTP {response.status} from {response.url}")
+
+
+def dismiss_consent(page: Page, buttons: tuple[str, ...], timeout_s: float = 3.0) -> bool:
+    """Click the first visible consent button; raise when a consent prompt stays in the way."""
+    for selector in buttons:
+        button = page.locator(selector).first
+        if button.count() and button.is_visible():
+            try:
+                button.click(timeout=timeout_s * 1000)
+                button.wait_for(state="hidden", timeout=timeout_s * 1000)
+            except PlaywrightError as exc:
+                raise ConsentRequiredError(f"the consent prompt could not be dismissed: {exc}") from exc
+            return True
+    return False
+
+
+_STATE_JS = """
+([generating, answer, done, failure]) => {
+  const visible = (sel) => !!sel && Array.from(document.querySelectorAll(sel)).some(
+    (el) => el.getClientRects().length > 0);
+  const nodes = document.querySelectorAll(answer);
+  let text = "";
+  nodes.forEach((n) => { text += n.textContent; });
+  return {generating: visible(generating), text: text, done: done ? visible(done) : true,
+          failed: visible(failure)};
+}
+"""
+
+
+@dataclass(slots=True)
+class _Progress:
+    started: bool = False
+    text: str = ""
+    stable_since: float = field(default_factory=time.monotonic)
+
+
+def wait_until_done(
+    page: Page,
+    *,
+    generating: str,
+    answer: str,
+    done: str | None,
+    failure: str | None,
+    engine: str,
+    walls: tuple[str, ...],
+    stable_s: float,
+    budget_s: float,
+) -> None:
+    """Wait for the answer with several signals: generation started, then stopped, text stable, done marker.
+
+    Waiting for the start first means an instant failure is not read as a finished answer.
+    """
+    start = time.monotonic()
+    progress = _Progress()
+    while True:
+        now = time.monotonic()
+        state = page.evaluate(_STATE_JS, [generating, answer, done, failure or ""])
+        if state["text"] != progress.text:
+            progress.text, progress.stable_since = state["text"], now
+        if state["generating"] or progress.text.strip():
+            progress.started = True
+        if state["failed"]:
+            raise IncompleteAnswer("the engine stopped the answer with an error")
+        settled = state["done"] and now - progress.stable_since >= stable_s
+        if progress.started and not state["generating"] and progress.text.strip() and settled:
+            return
+        if not progress.started:
+            check_walls(page, engine, walls)
+            if now - start > START_TIMEOUT_S:
+                raise TransientCaptureError(f"no answer started within {START_TIMEOUT_S:.0f} s")
+        if now - start > budget_s:
+            if progress.text.strip():
+                raise IncompleteAnswer(f"the answer did not finish within {budget_s:.0f} s")
+            raise TransientCaptureError(f"no answer within {budget_s:.0f} s")
+        page.wait_for_timeout(POLL_S * 1000)
+
+
+_MARK_JS = """
+([selector, cap]) => {
+  const els = Array.from(document.querySelectorAll(selector)).slice(0, cap);
+  for (const el of els) {
+    const r = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    const shown = r.width > 0 && r.height > 0 && style.visibility !== "hidden" && style.display !== "none"
+      && (el.checkVisibility ? el.checkVisibility({opacityProperty: true}) : true);
+    el.setAttribute("data-cw-visible", shown ? "1" : "0");
+    el.setAttribute("data-cw-box",
+      [r.x + scrollX, r.y + scrollY, r.width, r.height].map((v) => Math.round(v)).join(","));
+  }
+  return els.length;
+}
+"""
+
+
+def mark_visibility(page: Page, selector: str) -> int:
+    """Record on each citation/source element whether it was rendered and where (bounded cost)."""
+    if not selector:
+        return 0
+    return int(page.evaluate(_MARK_JS, [selector, MAX_MARKED]))
+
+
+class NetworkRecorder:
+    """Keeps the responses an engine's answer arrives in (streams are read once they have finished)."""
+
+    def __init__(self, page: Page, patterns: tuple[re.Pattern[str], ...]) -> None:
+        self._responses: list[Response] = []
+        self._patterns = patterns
+        if patterns:
+            page.on("response", self._on_response)
+
+    def _on_response(self, response: Response) -> None:
+        if any(p.search(response.url) for p in self._patterns):
+            self._responses.append(response)
+
+    def records(self) -> list[NetworkRecord]:
+        return [
+            NetworkRecord(
+                url=response.url,
+                status=response.status,
+                method=response.request.method,
+                content_type=response.headers.get("content-type"),
+                body=_body(response),
+            )
+            for response in self._responses
+        ]
+
+
+def _body(response: Response) -> str:
+    try:
+        return response.text()
+    except PlaywrightError:  # a stream cut off mid-way has no readable body; url and status still tell
+        return ""
