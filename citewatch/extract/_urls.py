@@ -13,7 +13,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import tldextract
 
 # The bundled public suffix list snapshot: no download at run time (suffix_list_urls=()), no cache dir.
-_PSL = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+# Private suffixes count (user.github.io and other.github.io are different sites, as browsers treat them).
+_PSL = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
 
 _TRACKING_PARAMS = frozenset({"srsltid", "gclid", "fbclid", "msclkid", "ved", "usg", "sa"})
 _GOOGLE_REDIRECT_PATHS = frozenset({"/url", "/goto", "/imgres"})
@@ -46,8 +47,8 @@ def canonical_url(url: str, base: str | None = None) -> str | None:
     raw = url.strip()
     if raw.startswith("/") and base:
         raw = base.rstrip("/") + raw
-    raw = _unwrap_google_redirect(raw)
     try:
+        raw = _unwrap_google_redirect(raw)
         parts = urlsplit(raw)
         port = parts.port
     except ValueError:

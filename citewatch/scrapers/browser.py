@@ -72,15 +72,23 @@ class BrowserOptions:
 class BrowserSession:
     """One browser; `page()` gives each capture a fresh context so runs do not contaminate each other."""
 
-    def __init__(self, playwright: Playwright, options: BrowserOptions) -> None:
+    def __init__(
+        self, options: BrowserOptions, *, browser: Browser | None = None, persistent: BrowserContext | None = None
+    ) -> None:
+        """Wrap a launched browser (or a persistent context); `launch` is the usual way to get one."""
         self._options = options
-        self._browser: Browser | None = None
-        self._persistent: BrowserContext | None = None
+        self._browser = browser
+        self._persistent = persistent
+        owner = persistent.browser if persistent else browser
+        self.version = owner.version if owner else "unknown"
+
+    @classmethod
+    def launch(cls, playwright: Playwright, options: BrowserOptions) -> BrowserSession:
         executable = None if options.channel else str(find_chromium())
         proxy: ProxySettings | None = {"server": options.proxy} if options.proxy else None
         if options.profile_dir:
             options.profile_dir.mkdir(parents=True, exist_ok=True)
-            self._persistent = playwright.chromium.launch_persistent_context(
+            persistent = playwright.chromium.launch_persistent_context(
                 str(options.profile_dir),
                 headless=options.headless,
                 channel=options.channel,
@@ -89,20 +97,18 @@ class BrowserSession:
                 proxy=proxy,
                 locale=options.locale,
                 timezone_id=options.timezone,
-                viewport=self._viewport(),
+                viewport={"width": options.viewport[0], "height": options.viewport[1]},
             )
-            self._persistent.set_default_timeout(options.timeout_s * 1000)
-            browser = self._persistent.browser
-            self.version = browser.version if browser else "unknown"
-        else:
-            self._browser = playwright.chromium.launch(
-                headless=options.headless,
-                channel=options.channel,
-                executable_path=executable,
-                args=launch_args(),
-                proxy=proxy,
-            )
-            self.version = self._browser.version
+            persistent.set_default_timeout(options.timeout_s * 1000)
+            return cls(options, persistent=persistent)
+        browser = playwright.chromium.launch(
+            headless=options.headless,
+            channel=options.channel,
+            executable_path=executable,
+            args=launch_args(),
+            proxy=proxy,
+        )
+        return cls(options, browser=browser)
 
     def _viewport(self) -> ViewportSize:
         return {"width": self._options.viewport[0], "height": self._options.viewport[1]}
@@ -147,7 +153,7 @@ class BrowserSession:
 @contextmanager
 def open_browser(options: BrowserOptions | None = None) -> Iterator[BrowserSession]:
     with sync_playwright() as playwright:
-        session = BrowserSession(playwright, options or BrowserOptions())
+        session = BrowserSession.launch(playwright, options or BrowserOptions())
         try:
             yield session
         finally:

@@ -112,7 +112,9 @@ def wait_until_done(
         if state["generating"] or progress.text.strip():
             progress.started = True
         if state["failed"]:
-            raise IncompleteAnswer("the engine stopped the answer with an error")
+            if progress.text.strip():
+                raise IncompleteAnswer("the engine stopped the answer half-way with an error")
+            raise TransientCaptureError("the engine answered with an error")
         settled = state["done"] and now - progress.stable_since >= stable_s
         if progress.started and not state["generating"] and progress.text.strip() and settled:
             return

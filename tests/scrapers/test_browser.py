@@ -1,0 +1,66 @@
+"""Finding Chromium: the order users are promised, and one clear message when there is none."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from citewatch.config import get_settings
+from citewatch.errors import BrowserNotFound
+from citewatch.scrapers import browser
+from citewatch.scrapers.auth import write_private
+
+
+@pytest.fixture
+def no_env_chromium(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CITEWATCH_CHROMIUM", raising=False)
+    get_settings.cache_clear()
+
+
+def test_configured_path_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "my-chrome"
+    fake.write_text("#!/bin/sh\n")
+    monkeypatch.setenv("CITEWATCH_CHROMIUM", str(fake))
+    get_settings.cache_clear()
+    assert browser.find_chromium() == fake
+
+
+def test_configured_path_that_does_not_exist_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CITEWATCH_CHROMIUM", str(tmp_path / "missing"))
+    get_settings.cache_clear()
+    with pytest.raises(BrowserNotFound, match="does not exist"):
+        browser.find_chromium()
+
+
+def test_system_chromium_on_path_comes_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_env_chromium: None
+) -> None:
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert browser.find_chromium() == fake
+
+
+def test_nothing_found_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_env_chromium: None) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "none"))
+    with pytest.raises(BrowserNotFound, match="apt-get install -y chromium"):
+        browser.find_chromium()
+
+
+def test_launch_flags_keep_chromium_quiet_on_a_closed_network() -> None:
+    args = browser.launch_args()
+    for flag in ("--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"):
+        assert flag in args
+
+
+def test_sessions_are_written_readable_by_the_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "auth" / "chatgpt.json"
+    write_private(path, '{"cookies": []}')
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    write_private(path, '{"cookies": [1]}')
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.read_text() == '{"cookies": [1]}'
