@@ -56,7 +56,9 @@ def test_links_and_mentions(walked) -> None:
         assert walked.answer.text[mention.char_start :].startswith(mention.text)
 
 
-@pytest.mark.parametrize("data", [b"", b"   \n", b"\x00\x01binary\x02", "\udcff\udcfe".encode("utf-8", "surrogateescape")])
+@pytest.mark.parametrize(
+    "data", [b"", b"   \n", b"\x00\x01binary\x02", "\udcff\udcfe".encode("utf-8", "surrogateescape")]
+)
 def test_unreadable_input_says_why(data: bytes) -> None:
     with pytest.raises(SnapshotUnreadable):
         parse(data)

@@ -44,7 +44,9 @@ def test_system_chromium_on_path_comes_next(
     assert browser.find_chromium() == fake
 
 
-def test_nothing_found_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_env_chromium: None) -> None:
+def test_nothing_found_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_env_chromium: None
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "none"))
     with pytest.raises(BrowserNotFound, match="apt-get install -y chromium"):

@@ -1,0 +1,182 @@
+"""Campaign files: what to ask, where, how often; expanded into capture jobs with stable keys.
+
+A campaign is TOML validated by pydantic (unknown keys rejected). Every error names the key path and,
+where the file shows it, the line. A job key names one capture job for one schedule slot, so running the
+same slot again skips what is done and retries what is not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from croniter import croniter
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from citewatch.engines import ENGINES
+from citewatch.errors import ConfigError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PromptSpec(_Strict):
+    text: str = Field(min_length=1)
+    tags: list[str] = Field(default_factory=list)
+    engines: list[str] | None = None  # a subset of the campaign's engines for this prompt
+
+
+class EngineSpec(_Strict):
+    base_url: str | None = None  # a replica or another deployment; the real site by default
+    storage_state: Path | None = None  # a saved logged-in session for this engine (an account)
+    web_search: bool = False
+    min_delay_s: float = Field(default=0.0, ge=0)  # pacing: least time between two captures' starts
+
+
+class LocaleSpec(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    locale: str = "en-US"  # browser locale, and Google's hl
+    country: str | None = None  # Google's gl
+    timezone: str | None = None
+    proxy: str | None = None
+
+
+class Campaign(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    prompts: list[PromptSpec] = Field(min_length=1)
+    engines: dict[str, EngineSpec] = Field(min_length=1)
+    locales: list[LocaleSpec] = Field(default_factory=lambda: [LocaleSpec(name="default")])
+    repeats: int = Field(default=1, ge=1, le=1000)
+    concurrency: int = Field(default=1, ge=1, le=64)
+    timeout_s: float = Field(default=120.0, gt=0)
+    schedule: str | None = None  # cron expression; its slots name the runs
+    brands: dict[str, Any] | None = None  # inline brand table, or {file = "brands.toml"}
+
+    @field_validator("engines")
+    @classmethod
+    def _known_engines(cls, engines: dict[str, EngineSpec]) -> dict[str, EngineSpec]:
+        unknown = sorted(set(engines) - set(ENGINES))
+        if unknown:
+            raise ValueError(f"unknown engine(s) {', '.join(unknown)}; known: {', '.join(sorted(ENGINES))}")
+        return engines
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, schedule: str | None) -> str | None:
+        if schedule is not None and not croniter.is_valid(schedule):
+            raise ValueError(f"not a cron expression: {schedule!r} (five fields, e.g. '0 3 * * *')")
+        return schedule
+
+    @model_validator(mode="after")
+    def _prompt_engines(self) -> Campaign:
+        for index, prompt in enumerate(self.prompts):
+            for engine in prompt.engines or ():
+                if engine not in self.engines:
+                    raise ValueError(f"prompts[{index}] names engine {engine!r}, which the campaign does not list")
+        names = [locale.name for locale in self.locales]
+        if len(set(names)) != len(names):
+            raise ValueError("locale names must be unique")
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One capture to make: prompt × engine × locale × repeat, in one schedule slot."""
+
+    key: str
+    campaign: str
+    slot: str
+    prompt: str
+    engine: str
+    locale: LocaleSpec
+    repeat: int
+
+
+def load_campaign(path: Path) -> Campaign:
+    """Read and validate a campaign file; `ConfigError` says which key (and line) is wrong."""
+    try:
+        source = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read campaign {path}: {exc.strerror}") from exc
+    return parse_campaign(source, origin=str(path), base_dir=path.parent)
+
+
+def parse_campaign(source: str, *, origin: str = "<campaign>", base_dir: Path | None = None) -> Campaign:
+    try:
+        data = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{origin}: not valid TOML: {exc}") from exc
+    try:
+        campaign = Campaign.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+            line = find_line(source, error["loc"])
+            where = f"line {line}, " if line else ""
+            problems.append(f"{where}{key}: {error['msg']}")
+        raise ConfigError(f"{origin}: " + "; ".join(problems)) from exc
+    if base_dir is not None:
+        for spec in campaign.engines.values():
+            if spec.storage_state is not None and not spec.storage_state.is_absolute():
+                spec.storage_state = base_dir / spec.storage_state
+    return campaign
+
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_ASSIGN = re.compile(r"^\s*([A-Za-z0-9_\-\"']+)\s*=")
+
+
+def find_line(source: str, loc: tuple[int | str, ...]) -> int | None:
+    """The line of the TOML key at `loc` (a pydantic error location), when the file spells it out."""
+    tables: dict[str, int] = {}
+    current: tuple[str | int, ...] = ()
+    best: int | None = None
+    for number, line in enumerate(source.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            name = header.group(2).strip()
+            if header.group(1) == "[[":
+                tables[name] = tables.get(name, -1) + 1
+                current = (*name.split("."), tables[name])
+            else:
+                current = tuple(name.split("."))
+            if tuple(str(p) for p in loc[: len(current)]) == tuple(str(p) for p in current):
+                best = number
+            continue
+        assign = _ASSIGN.match(line)
+        if assign:
+            key = (*current, assign.group(1).strip("\"'"))
+            if tuple(str(p) for p in loc[: len(key)]) == tuple(str(p) for p in key):
+                return number
+    return best
+
+
+def schedule_slot(campaign: Campaign, now: datetime | None = None) -> str:
+    """The slot a run belongs to: the latest cron time not after now, or the day when there is no schedule."""
+    now = now or datetime.now(UTC)
+    if campaign.schedule:
+        previous = croniter(campaign.schedule, now).get_prev(datetime)
+        return str(previous.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ"))
+    return now.astimezone(UTC).strftime("%Y-%m-%d")
+
+
+def _prompt_id(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def expand(campaign: Campaign, slot: str) -> Iterator[Job]:
+    """Every job of one slot, repeats interleaved so an interrupted run has spread its captures."""
+    for repeat in range(1, campaign.repeats + 1):
+        for prompt in campaign.prompts:
+            for engine in prompt.engines or list(campaign.engines):
+                for locale in campaign.locales:
+                    key = "|".join((campaign.name, slot, engine, locale.name, _prompt_id(prompt.text), f"r{repeat}"))
+                    yield Job(key, campaign.name, slot, prompt.text, engine, locale, repeat)

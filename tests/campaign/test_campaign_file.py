@@ -1,0 +1,116 @@
+"""Campaign files: validation with the key and line of every error, and stable job expansion."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from citewatch.campaign import expand, load_campaign, parse_campaign, schedule_slot
+from citewatch.errors import ConfigError
+
+GOOD = """
+name = "crm-weekly"
+repeats = 2
+concurrency = 2
+schedule = "0 3 * * *"
+
+[[prompts]]
+text = "best CRM for SaaS startups"
+tags = ["crm"]
+
+[[prompts]]
+text = "cheapest CRM"
+engines = ["perplexity"]
+
+[engines.perplexity]
+base_url = "http://127.0.0.1:8765/"
+min_delay_s = 1
+
+[engines.chatgpt]
+storage_state = "auth/chatgpt.json"
+
+[[locales]]
+name = "us"
+locale = "en-US"
+country = "us"
+
+[[locales]]
+name = "de"
+locale = "de-DE"
+country = "de"
+timezone = "Europe/Berlin"
+"""
+
+
+def test_a_good_campaign_expands_into_keyed_jobs(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(GOOD)
+    campaign = load_campaign(path)
+    assert campaign.engines["chatgpt"].storage_state == tmp_path / "auth/chatgpt.json"
+    jobs = list(expand(campaign, "2026-11-22T03:00Z"))
+    # prompt 1: 2 engines × 2 locales; prompt 2: 1 engine × 2 locales; all × 2 repeats
+    assert len(jobs) == (4 + 2) * 2
+    assert len({job.key for job in jobs}) == len(jobs)
+    assert jobs == list(expand(campaign, "2026-11-22T03:00Z"))  # stable
+    assert jobs[0].key.startswith("crm-weekly|2026-11-22T03:00Z|perplexity|us|")
+    assert [job.repeat for job in jobs[:6]] == [1] * 6  # repeats interleaved, not bunched
+
+
+@pytest.mark.parametrize(
+    ("patch", "message"),
+    [
+        ('colour = "red"\n', "line 1, colour: Extra inputs are not permitted"),
+        ("", None),
+    ],
+)
+def test_unknown_top_level_keys_are_rejected_with_their_line(patch: str, message: str | None) -> None:
+    if message is None:
+        parse_campaign(GOOD)
+        return
+    with pytest.raises(ConfigError, match=message):
+        parse_campaign(patch + GOOD)
+
+
+def test_errors_name_the_key_and_line() -> None:
+    bad = GOOD.replace('text = "cheapest CRM"', 'txt = "cheapest CRM"').replace("min_delay_s = 1", "min_delay_s = -1")
+    with pytest.raises(ConfigError) as excinfo:
+        parse_campaign(bad, origin="c.toml")
+    message = str(excinfo.value)
+    assert message.startswith("c.toml: ")
+    assert "prompts.1.text: Field required" in message
+    assert "line 12, prompts.1.txt: Extra inputs are not permitted" in message
+    assert "line 17, engines.perplexity.min_delay_s" in message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("[engines.chatgpt]", "[engines.bing]", "unknown engine"),
+        ('schedule = "0 3 * * *"', 'schedule = "every day"', "not a cron expression"),
+        ('name = "crm-weekly"', "name = ", "not valid TOML"),
+        ("repeats = 2", "repeats = 0", "repeats: Input should be greater than or equal to 1"),
+    ],
+)
+def test_invalid_campaigns_say_why(old: str, new: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_campaign(GOOD.replace(old, new))
+
+
+def test_a_prompt_may_only_name_campaign_engines() -> None:
+    with pytest.raises(ConfigError, match="does not list"):
+        parse_campaign(GOOD.replace('engines = ["perplexity"]', 'engines = ["gemini"]'))
+
+
+def test_slots_follow_the_schedule() -> None:
+    campaign = parse_campaign(GOOD)
+    assert schedule_slot(campaign, datetime(2026, 11, 22, 11, 5, tzinfo=UTC)) == "2026-11-22T03:00Z"
+    assert schedule_slot(campaign, datetime(2026, 11, 22, 2, 59, tzinfo=UTC)) == "2026-11-21T03:00Z"
+    daily = parse_campaign(GOOD.replace('schedule = "0 3 * * *"\n', ""))
+    assert schedule_slot(daily, datetime(2026, 11, 22, 11, 5, tzinfo=UTC)) == "2026-11-22"
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read campaign"):
+        load_campaign(tmp_path / "nope.toml")
