@@ -29,6 +29,13 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     return {**browser_type_launch_args, "executable_path": str(find_chromium()), "args": launch_args()}
 
 
+@pytest.fixture(scope="session")
+def base_url() -> str | None:
+    """Browser tests open the URL of the replica they start. Defined here because pytest-playwright's own
+    fallback is a session fixture written as a method, which pytest 9 deprecates (an error under -W error)."""
+    return None
+
+
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads or writes the user's database or saved sessions."""

@@ -17,6 +17,9 @@ def replica(
     scenario: Annotated[str, typer.Option(help="Behaviour to play (see --list-scenarios).")] = "normal",
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 8765,
     seed: Annotated[int, typer.Option(help="Seed of the varying scenario.")] = 0,
+    answer_seconds: Annotated[
+        float | None, typer.Option("--answer-seconds", help="How long the streamed answer takes.")
+    ] = None,
     list_scenarios: Annotated[bool, typer.Option("--list-scenarios", help="Print the scenarios and exit.")] = False,
 ) -> None:
     """Serve ENGINE's replica until Ctrl+C; `?scenario=NAME` on a URL overrides the scenario."""
@@ -25,7 +28,7 @@ def replica(
     if list_scenarios:
         console.print(", ".join(get_engine(engine).replica.scenarios))
         return
-    with serve(engine, scenario=scenario, port=port, seed=seed) as server:
+    with serve(engine, scenario=scenario, port=port, seed=seed, answer_seconds=answer_seconds) as server:
         console.print(f"{engine} replica ({scenario}) at {server.url} — Ctrl+C to stop")
         console.print(f'capture from it: citewatch capture {engine} "your prompt" --base-url {server.url}/')
         try:

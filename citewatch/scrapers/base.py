@@ -1,7 +1,8 @@
 """What an engine scraper is: selectors as data plus the few steps that differ between engines.
 
 The pipeline (`citewatch.scrapers.pipeline`) calls these in a fixed order: open the start URL, dismiss
-consent, detect walls, `submit`, `wait_for_answer`, `expand_sources`, mark visibility, save artifacts.
+consent, detect walls, `submit`, `wait_for_answer`, mark citations, `expand_sources`, mark sources, save
+artifacts.
 Defaults here cover a chat-style UI; an engine overrides only what differs.
 """
 
@@ -43,7 +44,10 @@ class ChatScraper:
     login_wall: ClassVar[tuple[str, ...]] = ()
     logged_in: ClassVar[str | None] = None  # present only for a logged-in user (profile button)
     network: ClassVar[tuple[re.Pattern[str], ...]] = ()  # responses worth keeping (the answer stream)
-    marks: ClassVar[str] = ""  # citation and source elements whose visibility and box are recorded
+    # Elements whose visibility and on-screen box are recorded: citations before sources are expanded
+    # (opening a sources tab may hide the answer), sources after.
+    citation_marks: ClassVar[str] = ""
+    source_marks: ClassVar[str] = ""
 
     def start_url(self, target: Target) -> str:
         return target.base_url

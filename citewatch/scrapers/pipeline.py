@@ -1,7 +1,7 @@
 """One capture attempt, in a fixed order of steps; whatever happens, what the page showed is kept.
 
-open page -> dismiss consent -> detect walls -> submit -> wait for the answer -> expand sources ->
-mark visibility -> save DOM, screenshot and network payloads.
+open page -> dismiss consent -> detect walls -> submit -> wait for the answer -> mark citations ->
+expand sources -> mark sources -> save DOM, screenshot and network payloads.
 """
 
 from __future__ import annotations
@@ -98,9 +98,9 @@ def _drive(page: Page, scraper: ChatScraper, target: Target, clock: _Clock) -> N
     with clock.step("answer"):
         scraper.wait_for_answer(page, target)
     with clock.step("sources"):
+        steps.mark_visibility(page, scraper.citation_marks)
         scraper.expand_sources(page)
-    with clock.step("marks"):
-        steps.mark_visibility(page, scraper.marks)
+        steps.mark_visibility(page, scraper.source_marks)
 
 
 def _artifacts(page: Page) -> tuple[str | None, bytes | None]:
