@@ -71,11 +71,14 @@ def capture_with_retries(
     run_id: int,
     policy: RetryPolicy | None = None,
     job_key: str | None = None,
+    first_attempt: int = 1,
     on_retry: Callable[[str], None] | None = None,
 ) -> CaptureSummary:
     """Capture until an attempt ends for good; transient failures are retried with jittered backoff.
 
     Walls (blocked, captcha, login, consent) are never retried here: asking again only makes them worse.
+    With a `job_key`, attempt n of the job is stored under the key `<job_key>#<n>` (n counting from
+    `first_attempt`), so a job is never stored twice, whichever process or run picks it up.
     """
     policy = policy or RetryPolicy()
     scraper = get_engine(engine).scraper
@@ -97,15 +100,14 @@ def capture_with_retries(
     try:
         for attempt in retrying:
             with attempt:
-                number = attempt.retry_state.attempt_number
-                key = job_key if number == 1 or job_key is None else f"{job_key}#attempt{number}"
+                number = first_attempt + attempt.retry_state.attempt_number - 1
                 capture_id = store.start_capture(
                     run_id=run_id,
                     prompt=target.prompt,
                     engine=engine,
                     attempt=number,
                     locale=target.locale,
-                    job_key=key,
+                    job_key=f"{job_key}#{number}" if job_key else None,
                 )
                 outcome = capture_once(session, scraper, target)
                 store.finish_capture(capture_id, outcome.result)

@@ -11,7 +11,7 @@ import traceback
 
 import typer
 
-from citewatch.cli import auth, capture, db, demo, extract, fixtures, replay, replica, show
+from citewatch.cli import auth, capture, db, demo, extract, fixtures, replay, replica, run, schedule, show
 from citewatch.errors import CitewatchError
 
 app = typer.Typer(
@@ -28,6 +28,8 @@ app.command("replay")(replay.replay_command)
 app.command()(replica.replica)
 app.command()(auth.auth)
 app.command()(demo.demo)
+app.command()(run.run)
+app.command()(schedule.schedule)
 app.add_typer(db.app, name="db")
 app.add_typer(fixtures.app, name="fixtures")
 

@@ -15,6 +15,7 @@ from typing import ClassVar
 from playwright.sync_api import Page
 
 from citewatch.scrapers import steps
+from citewatch.scrapers.browser import Identity
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,7 @@ class Target:
     country: str | None = None  # Google's `gl`
     timeout_s: float = 120.0  # budget for the answer, from submit to complete
     web_search: bool = False  # engines with an optional web-search mode (ChatGPT)
+    identity: Identity | None = None  # per-capture locale/timezone/account/proxy (campaign jobs)
 
 
 class ChatScraper:

@@ -69,6 +69,16 @@ class BrowserOptions:
     timeout_s: float = 30.0  # default for single browser actions (clicks, navigation)
 
 
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who a single capture appears to be: per-job settings of a campaign (locale, account, proxy)."""
+
+    locale: str | None = None
+    timezone: str | None = None
+    storage_state: Path | None = None
+    proxy: str | None = None
+
+
 class BrowserSession:
     """One browser; `page()` gives each capture a fresh context so runs do not contaminate each other."""
 
@@ -113,12 +123,13 @@ class BrowserSession:
     def _viewport(self) -> ViewportSize:
         return {"width": self._options.viewport[0], "height": self._options.viewport[1]}
 
-    @property
-    def logged_in(self) -> bool:
-        return self._options.storage_state is not None or self._options.profile_dir is not None
+    def logged_in(self, identity: Identity | None = None) -> bool:
+        options = self._options
+        return bool(options.storage_state or options.profile_dir or (identity and identity.storage_state))
 
     @contextmanager
-    def page(self, *, javascript: bool = True) -> Iterator[Page]:
+    def page(self, *, javascript: bool = True, identity: Identity | None = None) -> Iterator[Page]:
+        """A page in a fresh context; `identity` overrides the session's locale, timezone, account, proxy."""
         if self._persistent is not None:
             page = self._persistent.new_page()
             try:
@@ -129,12 +140,15 @@ class BrowserSession:
         if self._browser is None:
             raise RuntimeError("browser session is closed")
         options = self._options
+        who = identity or Identity()
+        proxy = who.proxy or options.proxy
         context = self._browser.new_context(
-            locale=options.locale,
-            timezone_id=options.timezone,
+            locale=who.locale or options.locale,
+            timezone_id=who.timezone or options.timezone,
             viewport=self._viewport(),
             java_script_enabled=javascript,
-            storage_state=options.storage_state,
+            storage_state=who.storage_state or options.storage_state,
+            proxy={"server": proxy} if proxy else None,
         )
         context.set_default_timeout(options.timeout_s * 1000)
         try:

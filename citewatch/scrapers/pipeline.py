@@ -44,7 +44,7 @@ class _Clock:
 
 def capture_once(session: BrowserSession, scraper: ChatScraper, target: Target) -> Outcome:
     """Drive one fresh page through every step; never raises a capture error, returns it."""
-    with session.page() as page:
+    with session.page(identity=target.identity) as page:
         started = datetime.now(UTC)
         clock = _Clock()
         recorder = steps.NetworkRecorder(page, scraper.network)
@@ -79,7 +79,7 @@ def capture_once(session: BrowserSession, scraper: ChatScraper, target: Target) 
                 timings=clock.timings,
                 browser_version=session.version,
                 locale=target.locale,
-                account="logged_in" if session.logged_in else "anonymous",
+                account="logged_in" if session.logged_in(target.identity) else "anonymous",
             ),
             error,
         )

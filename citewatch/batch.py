@@ -1,0 +1,224 @@
+"""Running a campaign slot: resumable, idempotent, paced, and careful with engines that push back.
+
+Each job's captures carry the key `<job key>#<n>`, n counting every attempt the job ever had. Running a
+slot again therefore skips jobs that ended (answered, no answer, or a failure), retries jobs that never ran
+or whose process was killed mid-capture (`running`), and never stores a job twice. `only_failed` re-runs
+the jobs whose last attempt failed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from citewatch.campaign import Campaign, Job
+from citewatch.engines import get_engine
+from citewatch.models import CaptureStatus
+from citewatch.runner import RetryPolicy, capture_with_retries
+from citewatch.scrapers.base import Target
+from citewatch.scrapers.browser import BrowserOptions, BrowserSession, Identity, open_browser
+from citewatch.storage import CaptureRecord, Store
+
+SUCCESS = frozenset({CaptureStatus.answered, CaptureStatus.no_answer})
+WALLS = frozenset({CaptureStatus.blocked, CaptureStatus.captcha})
+ATTENTION = frozenset(CaptureStatus) - SUCCESS - {CaptureStatus.running}
+
+
+class JobState(StrEnum):
+    todo = "todo"  # never ran, or its process died mid-capture
+    done = "done"
+    failed = "failed"
+
+
+def job_attempts(store: Store, job_key: str) -> list[CaptureRecord]:
+    """Every capture a job ever had, oldest first."""
+    found: list[CaptureRecord] = []
+    while (record := store.find_capture_by_job_key(f"{job_key}#{len(found) + 1}")) is not None:
+        found.append(record)
+    return found
+
+
+def job_state(attempts: list[CaptureRecord]) -> JobState:
+    if not attempts or attempts[-1].status == CaptureStatus.running:
+        return JobState.todo
+    return JobState.done if CaptureStatus(attempts[-1].status) in SUCCESS else JobState.failed
+
+
+def plan(store: Store, jobs: list[Job]) -> list[tuple[Job, JobState]]:
+    """Each job with its state in the store."""
+    return [(job, job_state(job_attempts(store, job.key))) for job in jobs]
+
+
+def to_run(planned: list[tuple[Job, JobState]], *, only_failed: bool) -> list[Job]:
+    wanted = {JobState.failed} if only_failed else {JobState.todo}
+    return [job for job, state in planned if state in wanted]
+
+
+def target_for(campaign: Campaign, job: Job) -> Target:
+    spec = campaign.engines[job.engine]
+    locale = job.locale
+    return Target(
+        prompt=job.prompt,
+        base_url=spec.base_url or get_engine(job.engine).home_url,
+        locale=locale.locale,
+        country=locale.country,
+        timeout_s=campaign.timeout_s,
+        web_search=spec.web_search,
+        identity=Identity(
+            locale=locale.locale, timezone=locale.timezone, storage_state=spec.storage_state, proxy=locale.proxy
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class JobOutcome:
+    job: Job
+    status: CaptureStatus | None  # None: not run (engine cooled down)
+    capture_id: int | None = None
+    error: str | None = None
+    engine_changed: bool = False
+
+
+@dataclass(slots=True)
+class RunReport:
+    outcomes: list[JobOutcome] = field(default_factory=list)
+    skipped_done: int = 0
+
+    def by_engine(self) -> dict[str, Counter[str]]:
+        table: dict[str, Counter[str]] = {}
+        for outcome in self.outcomes:
+            label = outcome.status.value if outcome.status else "cooled_down"
+            table.setdefault(outcome.job.engine, Counter())[label] += 1
+        return table
+
+    @property
+    def needs_attention(self) -> bool:
+        return any(o.status is None or o.status in ATTENTION or o.engine_changed for o in self.outcomes)
+
+
+class _Worker:
+    """One browser and one store connection, reused for every job this process runs."""
+
+    def __init__(self, db_url: str, options: BrowserOptions, stack: ExitStack) -> None:
+        self.store = stack.enter_context(Store.open(db_url))
+        self.session: BrowserSession = stack.enter_context(open_browser(options))
+
+    def run(self, campaign: Campaign, job: Job, run_id: int, policy: RetryPolicy) -> JobOutcome:
+        summary = capture_with_retries(
+            self.store,
+            self.session,
+            job.engine,
+            target_for(campaign, job),
+            run_id=run_id,
+            policy=policy,
+            job_key=job.key,
+            first_attempt=len(job_attempts(self.store, job.key)) + 1,
+        )
+        return JobOutcome(job, summary.status, summary.capture_id, summary.error, summary.engine_changed)
+
+
+_process_worker: _Worker | None = None
+_process_stack = ExitStack()
+
+
+def _init_process(db_url: str, options: BrowserOptions) -> None:
+    global _process_worker  # one worker per process, built by the pool initializer
+    _process_worker = _Worker(db_url, options, _process_stack)
+
+
+def _run_in_process(campaign: Campaign, job: Job, run_id: int, policy: RetryPolicy) -> JobOutcome:
+    if _process_worker is None:
+        raise RuntimeError("worker process was not initialised")
+    return _process_worker.run(campaign, job, run_id, policy)
+
+
+@dataclass(slots=True)
+class _Pacer:
+    """Per-engine pacing and cool-down, decided in the parent so workers need not agree."""
+
+    campaign: Campaign
+    next_start: dict[str, float] = field(default_factory=dict)
+    cooled: set[str] = field(default_factory=set)
+
+    def pick(self, pending: deque[Job], skip: Callable[[JobOutcome], None]) -> Job | None:
+        """The next job whose engine may start now; jobs of cooled-down engines are skipped, not run."""
+        now = time.monotonic()
+        for job in list(pending):
+            if job.engine in self.cooled:
+                pending.remove(job)
+                skip(JobOutcome(job, None, error=f"{job.engine} cooled down after a block"))
+                continue
+            if self.next_start.get(job.engine, 0.0) <= now:
+                pending.remove(job)
+                self.next_start[job.engine] = now + self.campaign.engines[job.engine].min_delay_s
+                return job
+        return None
+
+    def wait_s(self, pending: deque[Job]) -> float:
+        starts = [self.next_start.get(job.engine, 0.0) for job in pending if job.engine not in self.cooled]
+        return max(0.0, min(starts, default=0.0) - time.monotonic())
+
+    def record(self, outcome: JobOutcome) -> None:
+        if outcome.status in WALLS:
+            self.cooled.add(outcome.job.engine)
+
+
+def run_jobs(
+    campaign: Campaign,
+    jobs: list[Job],
+    *,
+    db_url: str,
+    run_id: int,
+    options: BrowserOptions,
+    policy: RetryPolicy,
+    on_outcome: Callable[[JobOutcome], None] = lambda _o: None,
+) -> RunReport:
+    """Run `jobs` with `campaign.concurrency` browser processes (in this process when it is 1)."""
+    report = RunReport()
+    pacer = _Pacer(campaign)
+    pending = deque(jobs)
+
+    def finish(outcome: JobOutcome) -> None:
+        pacer.record(outcome)
+        report.outcomes.append(outcome)
+        on_outcome(outcome)
+
+    with ExitStack() as stack:
+        if campaign.concurrency == 1:
+            worker = _Worker(db_url, options, stack)
+            while pending:
+                job = pacer.pick(pending, finish)
+                if job is None:
+                    time.sleep(pacer.wait_s(pending))
+                    continue
+                finish(worker.run(campaign, job, run_id, policy))
+            return report
+        pool = stack.enter_context(
+            ProcessPoolExecutor(
+                max_workers=campaign.concurrency,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_process,
+                initargs=(db_url, options),
+            )
+        )
+        in_flight: dict[Future[JobOutcome], Job] = {}
+        while pending or in_flight:
+            while len(in_flight) < campaign.concurrency and (job := pacer.pick(pending, finish)):
+                in_flight[pool.submit(_run_in_process, campaign, job, run_id, policy)] = job
+            if not in_flight:
+                time.sleep(pacer.wait_s(pending))
+                continue
+            done, _ = wait(in_flight, timeout=max(pacer.wait_s(pending), 0.05), return_when=FIRST_COMPLETED)
+            for future in done:
+                job = in_flight.pop(future)
+                try:
+                    finish(future.result())
+                except Exception as exc:  # noqa: BLE001 - a dead worker is one failed job, not a failed run
+                    finish(JobOutcome(job, CaptureStatus.error, error=f"worker failed: {exc}"))
+    return report

@@ -1,0 +1,98 @@
+"""`citewatch run CAMPAIGN.toml`: capture every job of the current schedule slot, headless and resumable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from citewatch import batch
+from citewatch.campaign import expand, load_campaign, schedule_slot
+from citewatch.cli._options import DbOpt, open_store
+from citewatch.cli._render import console
+from citewatch.config import get_settings
+from citewatch.runner import RetryPolicy
+from citewatch.scrapers.browser import BrowserOptions
+
+
+def run(
+    campaign_file: Annotated[Path, typer.Argument(help="Campaign TOML file.", show_default=False)],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the jobs and their state; run nothing.")] = False,
+    only_failed: Annotated[bool, typer.Option("--only-failed", help="Re-run only the jobs that failed.")] = False,
+    slot: Annotated[str | None, typer.Option(help="Schedule slot to run (default: the current one).")] = None,
+    headed: Annotated[bool, typer.Option("--headed", help="Show the browser windows.")] = False,
+    db: DbOpt = None,
+) -> None:
+    """Run a campaign slot: skips finished jobs, retries unfinished ones, exits 1 when something needs attention."""
+    campaign = load_campaign(campaign_file)
+    slot = slot or schedule_slot(campaign)
+    db_url = db or get_settings().db_url
+    with open_store(db_url) as store:
+        planned = batch.plan(store, list(expand(campaign, slot)))
+        jobs = batch.to_run(planned, only_failed=only_failed)
+        if dry_run:
+            _print_plan(planned, jobs)
+            return
+        console.print(
+            f"campaign {campaign.name}, slot {slot}: {len(jobs)} jobs to run, "
+            f"{len(planned) - len(jobs)} already handled ({campaign.concurrency} at a time)"
+        )
+        if not jobs:
+            return
+        run_id = store.start_run(kind="campaign", campaign=campaign.name, label=slot, meta={"slot": slot})
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task(f"{campaign.name} {slot}", total=len(jobs))
+
+        def advance(outcome: batch.JobOutcome) -> None:
+            if outcome.status not in batch.SUCCESS:
+                label = outcome.status.value if outcome.status else "skipped"
+                progress.console.print(f"[yellow]{outcome.job.engine} · {label}[/] · {outcome.error or ''}")
+            progress.advance(task)
+
+        report = batch.run_jobs(
+            campaign,
+            jobs,
+            db_url=db_url,
+            run_id=run_id,
+            options=BrowserOptions(headless=not headed),
+            policy=RetryPolicy(max_attempts=get_settings().max_attempts),
+            on_outcome=advance,
+        )
+    with open_store(db_url) as store:
+        store.finish_run(run_id, status="attention" if report.needs_attention else "ok")
+    _print_summary(report)
+    if report.needs_attention:
+        raise typer.Exit(1)
+
+
+def _print_plan(planned: list[tuple[batch.Job, batch.JobState]], jobs: list[batch.Job]) -> None:
+    table = Table(title=f"{len(planned)} jobs, {len(jobs)} would run", title_justify="left")
+    for column in ("job key", "engine", "locale", "repeat", "state", "prompt"):
+        table.add_column(column, overflow="fold")
+    for job, state in planned:
+        marker = "run" if job in jobs else state.value
+        table.add_row(job.key, job.engine, job.locale.name, str(job.repeat), marker, job.prompt)
+    console.print(table)
+
+
+def _print_summary(report: batch.RunReport) -> None:
+    statuses = ("answered", "no_answer", "blocked", "captcha", "login_required", "error", "incomplete", "cooled_down")
+    table = Table(title="Run summary", title_justify="left")
+    table.add_column("engine")
+    for status in statuses:
+        table.add_column(status)
+    table.add_column("engine_changed")
+    for engine, counts in sorted(report.by_engine().items()):
+        changed = sum(o.engine_changed for o in report.outcomes if o.job.engine == engine)
+        table.add_row(engine, *(str(counts.get(s, 0)) for s in statuses), str(changed))
+    console.print(table)

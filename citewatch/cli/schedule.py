@@ -1,0 +1,28 @@
+"""`citewatch schedule CAMPAIGN.toml`: print cron and systemd timer entries for the campaign's schedule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from citewatch.campaign import load_campaign
+from citewatch.cli._render import console
+from citewatch.schedule import entries
+
+
+def schedule(
+    campaign_file: Annotated[Path, typer.Argument(help="Campaign TOML file.", show_default=False)],
+    workdir: Annotated[Path, typer.Option(help="Directory the scheduled run starts in.")] = Path(),
+) -> None:
+    """Print a crontab line and a systemd service + timer that run the campaign on its schedule."""
+    campaign = load_campaign(campaign_file)
+    found = entries(campaign, campaign_file, workdir=workdir.resolve())
+    console.print("# crontab -e, then add:", markup=False)
+    console.print(found.crontab, markup=False, soft_wrap=True)
+    console.print(f"\n# systemd: /etc/systemd/system/{found.unit_name}.service", markup=False)
+    console.print(found.service, markup=False)
+    console.print(f"# systemd: /etc/systemd/system/{found.unit_name}.timer", markup=False)
+    console.print(found.timer, markup=False)
+    console.print(f"# then: systemctl daemon-reload && systemctl enable --now {found.unit_name}.timer", markup=False)
