@@ -19,6 +19,7 @@ from enum import StrEnum
 
 from citewatch.campaign import Campaign, Job
 from citewatch.engines import get_engine
+from citewatch.extract.contracts import ENGINE_CHANGED
 from citewatch.models import CaptureStatus
 from citewatch.runner import RetryPolicy, capture_with_retries
 from citewatch.scrapers.base import Target
@@ -102,7 +103,21 @@ class RunReport:
         return any(o.status is None or o.status in ATTENTION or o.engine_changed for o in self.outcomes)
 
 
-class _Worker:
+def report_from_store(store: Store, jobs: list[Job]) -> RunReport:
+    """The outcome of jobs that ran elsewhere (queue workers), read back from their last attempts."""
+    report = RunReport()
+    for job in jobs:
+        attempts = job_attempts(store, job.key)
+        if not attempts:
+            continue
+        last = attempts[-1]
+        extraction = store.latest_extraction(last.id)
+        changed = extraction is not None and any(w.startswith(ENGINE_CHANGED) for w in extraction.warnings)
+        report.outcomes.append(JobOutcome(job, CaptureStatus(last.status), last.id, last.error, changed))
+    return report
+
+
+class Worker:
     """One browser and one store connection, reused for every job this process runs."""
 
     def __init__(self, db_url: str, options: BrowserOptions, stack: ExitStack) -> None:
@@ -110,6 +125,9 @@ class _Worker:
         self.session: BrowserSession = stack.enter_context(open_browser(options))
 
     def run(self, campaign: Campaign, job: Job, run_id: int, policy: RetryPolicy) -> JobOutcome:
+        attempts = job_attempts(self.store, job.key)
+        if attempts and attempts[-1].status == CaptureStatus.running:
+            self.store.abandon_capture(attempts[-1].id, "the process capturing it died; the job was run again")
         summary = capture_with_retries(
             self.store,
             self.session,
@@ -118,18 +136,18 @@ class _Worker:
             run_id=run_id,
             policy=policy,
             job_key=job.key,
-            first_attempt=len(job_attempts(self.store, job.key)) + 1,
+            first_attempt=len(attempts) + 1,
         )
         return JobOutcome(job, summary.status, summary.capture_id, summary.error, summary.engine_changed)
 
 
-_process_worker: _Worker | None = None
+_process_worker: Worker | None = None
 _process_stack = ExitStack()
 
 
 def _init_process(db_url: str, options: BrowserOptions) -> None:
     global _process_worker  # one worker per process, built by the pool initializer
-    _process_worker = _Worker(db_url, options, _process_stack)
+    _process_worker = Worker(db_url, options, _process_stack)
 
 
 def _run_in_process(campaign: Campaign, job: Job, run_id: int, policy: RetryPolicy) -> JobOutcome:
@@ -191,7 +209,7 @@ def run_jobs(
 
     with ExitStack() as stack:
         if campaign.concurrency == 1:
-            worker = _Worker(db_url, options, stack)
+            worker = Worker(db_url, options, stack)
             while pending:
                 job = pacer.pick(pending, finish)
                 if job is None:

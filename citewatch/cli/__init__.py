@@ -11,7 +11,7 @@ import traceback
 
 import typer
 
-from citewatch.cli import auth, capture, db, demo, extract, fixtures, replay, replica, run, schedule, show
+from citewatch.cli import auth, capture, db, demo, extract, fixtures, replay, replica, run, schedule, show, worker
 from citewatch.errors import CitewatchError
 
 app = typer.Typer(
@@ -30,6 +30,7 @@ app.command()(auth.auth)
 app.command()(demo.demo)
 app.command()(run.run)
 app.command()(schedule.schedule)
+app.command()(worker.worker)
 app.add_typer(db.app, name="db")
 app.add_typer(fixtures.app, name="fixtures")
 

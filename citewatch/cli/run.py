@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -10,12 +11,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from citewatch import batch
-from citewatch.campaign import expand, load_campaign, schedule_slot
+from citewatch.batch import JobOutcome, JobState
+from citewatch.campaign import Campaign, Job, expand, load_campaign, schedule_slot
 from citewatch.cli._options import DbOpt, open_store
 from citewatch.cli._render import console
 from citewatch.config import get_settings
 from citewatch.runner import RetryPolicy
 from citewatch.scrapers.browser import BrowserOptions
+
+_COLUMNS = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+QUEUE_POLL_S = 1.0
 
 
 def run(
@@ -24,6 +29,10 @@ def run(
     only_failed: Annotated[bool, typer.Option("--only-failed", help="Re-run only the jobs that failed.")] = False,
     slot: Annotated[str | None, typer.Option(help="Schedule slot to run (default: the current one).")] = None,
     headed: Annotated[bool, typer.Option("--headed", help="Show the browser windows.")] = False,
+    queue: Annotated[
+        bool, typer.Option("--queue", help="Send the jobs to Celery workers (see `citewatch worker`) instead.")
+    ] = False,
+    wait: Annotated[bool, typer.Option(help="With --queue: wait for the workers and print the summary.")] = True,
     db: DbOpt = None,
 ) -> None:
     """Run a campaign slot: skips finished jobs, retries unfinished ones, exits 1 when something needs attention."""
@@ -43,6 +52,9 @@ def run(
         if not jobs:
             return
         run_id = store.start_run(kind="campaign", campaign=campaign.name, label=slot, meta={"slot": slot})
+    if queue:
+        _run_queued(campaign, jobs, run_id=run_id, db_url=db_url, wait=wait)
+        return
     columns = (
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -53,7 +65,7 @@ def run(
     with Progress(*columns, console=console) as progress:
         task = progress.add_task(f"{campaign.name} {slot}", total=len(jobs))
 
-        def advance(outcome: batch.JobOutcome) -> None:
+        def advance(outcome: JobOutcome) -> None:
             if outcome.status not in batch.SUCCESS:
                 label = outcome.status.value if outcome.status else "skipped"
                 progress.console.print(f"[yellow]{outcome.job.engine} · {label}[/] · {outcome.error or ''}")
@@ -75,7 +87,30 @@ def run(
         raise typer.Exit(1)
 
 
-def _print_plan(planned: list[tuple[batch.Job, batch.JobState]], jobs: list[batch.Job]) -> None:
+def _run_queued(campaign: Campaign, jobs: list[Job], *, run_id: int, db_url: str, wait: bool) -> None:
+    from citewatch import queue  # Celery is only loaded for the distributed path
+
+    sent = queue.enqueue(queue.make_app(), campaign, jobs, run_id)
+    console.print(f"sent {sent} jobs to {queue.broker_url()}; workers store into {db_url}")
+    if not wait:
+        return
+    with Progress(*_COLUMNS, console=console) as progress, open_store(db_url) as store:
+        task = progress.add_task(f"{campaign.name} (queued)", total=len(jobs))
+        while True:
+            states = batch.plan(store, jobs)
+            finished = sum(state is not JobState.todo for _, state in states)
+            progress.update(task, completed=finished)
+            if finished == len(jobs):
+                break
+            time.sleep(QUEUE_POLL_S)
+        report = batch.report_from_store(store, jobs)
+        store.finish_run(run_id, status="attention" if report.needs_attention else "ok")
+    _print_summary(report)
+    if report.needs_attention:
+        raise typer.Exit(1)
+
+
+def _print_plan(planned: list[tuple[Job, JobState]], jobs: list[Job]) -> None:
     table = Table(title=f"{len(planned)} jobs, {len(jobs)} would run", title_justify="left")
     for column in ("job key", "engine", "locale", "repeat", "state", "prompt"):
         table.add_column(column, overflow="fold")

@@ -1,0 +1,27 @@
+"""`citewatch worker`: run queued capture jobs (Celery, Redis broker, shared database)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from citewatch.cli._render import console
+from citewatch.config import get_settings
+
+
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, help="Worker processes, each with its own browser.")] = 1,
+    broker: Annotated[
+        str | None, typer.Option(help="Broker URL (default: CITEWATCH_BROKER_URL or local Redis).")
+    ] = None,
+    loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "WARNING",
+) -> None:
+    """Start a worker that captures jobs sent by `citewatch run --queue`, storing into CITEWATCH_DB_URL."""
+    from citewatch import queue  # Celery is only loaded for the distributed path
+
+    app = queue.make_app(broker)
+    console.print(
+        f"worker: broker {broker or queue.broker_url()}, store {get_settings().db_url}, {concurrency} processes"
+    )
+    queue.start_worker(app, concurrency=concurrency, loglevel=loglevel)
