@@ -8,6 +8,7 @@ saved logged-in session (`storage_state`).
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,11 +46,17 @@ def find_chromium() -> Path:
         found = shutil.which(name)
         if found:
             return Path(found)
-    with sync_playwright() as playwright:
-        downloaded = Path(playwright.chromium.executable_path)
-    if downloaded.is_file():
+    downloaded = _playwright_download()
+    if downloaded is not None:
         return downloaded
     raise BrowserNotFound(INSTALL_HINT)
+
+
+def _playwright_download() -> Path | None:
+    """The Chromium `playwright install chromium` downloaded, found without starting Playwright's driver."""
+    root = Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or Path.home() / ".cache" / "ms-playwright")
+    candidates = sorted(root.glob("chromium-*/chrome-linux*/chrome"), reverse=True)  # newest build first
+    return next((path for path in candidates if path.is_file()), None)
 
 
 def launch_args(extra: tuple[str, ...] = ()) -> list[str]:

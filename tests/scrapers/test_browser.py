@@ -66,3 +66,16 @@ def test_sessions_are_written_readable_by_the_owner_only(tmp_path: Path) -> None
     write_private(path, '{"cookies": [1]}')
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert path.read_text() == '{"cookies": [1]}'
+
+
+def test_playwright_download_is_the_last_resort(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_env_chromium: None
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    old = tmp_path / "pw" / "chromium-1100" / "chrome-linux" / "chrome"
+    new = tmp_path / "pw" / "chromium-1200" / "chrome-linux64" / "chrome"
+    for path in (old, new):
+        path.parent.mkdir(parents=True)
+        path.write_text("")
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "pw"))
+    assert browser.find_chromium() == new
