@@ -1,0 +1,30 @@
+"""Every registered engine has all four pieces, and unknown names fail helpfully."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from citewatch.engines import ENGINES, get_engine
+from citewatch.errors import UnknownEngine
+from citewatch.scrapers.base import ChatScraper
+
+ROOT = Path(__file__).resolve().parents[2]
+MIN_FIXTURES = 6
+
+
+@pytest.mark.parametrize("name", sorted(ENGINES))
+def test_engine_has_scraper_extractor_replica_and_fixtures(name: str) -> None:
+    engine = get_engine(name)
+    assert isinstance(engine.scraper, ChatScraper) and engine.scraper.name == name
+    assert engine.extractor.EXTRACTOR_VERSION.startswith(f"{name}/")
+    assert engine.replica.name == name and engine.replica.scenarios[0] == "normal"
+    cases = [p for p in (ROOT / "fixtures" / name).glob("*/") if (p / "expected.json").is_file()]
+    assert len(cases) >= MIN_FIXTURES, f"{name} has {len(cases)} fixture cases"
+    assert engine.home_url.startswith("https://")
+
+
+def test_unknown_engine_lists_the_known_ones() -> None:
+    with pytest.raises(UnknownEngine, match="unknown engine 'bing'; known: .*perplexity"):
+        get_engine("bing")

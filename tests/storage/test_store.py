@@ -1,0 +1,186 @@
+"""The Store on both back ends: captures, artifacts stored once, versioned extractions as rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from citewatch.errors import StorageError
+from citewatch.models import (
+    Answer,
+    AnswerBlock,
+    BlockKind,
+    CaptureResult,
+    CaptureStatus,
+    Citation,
+    CitationKind,
+    Extraction,
+    ExtractionStatus,
+    Mention,
+    NetworkRecord,
+    OrganicResult,
+    Source,
+    SourceKind,
+)
+from citewatch.storage import Store
+from citewatch.storage import tables as t
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+def result(html: str | None = "<html><body><p>Answer</p></body></html>", **changes: object) -> CaptureResult:
+    base = CaptureResult(
+        engine="perplexity",
+        status=CaptureStatus.answered,
+        started_at=datetime(2026, 11, 22, 10, 0, tzinfo=UTC),
+        finished_at=datetime(2026, 11, 22, 10, 0, 9, tzinfo=UTC),
+        url="https://www.perplexity.ai/search/x",
+        html=html,
+        screenshot=PNG,
+        network=[NetworkRecord(url="https://www.perplexity.ai/rest/sse/perplexity_ask", status=200, body="data: {}")],
+        answer_seconds=8.5,
+        timings={"answer": 8.5},
+        browser_version="156.0",
+        locale="en-US",
+    )
+    return base.model_copy(update=changes)
+
+
+def extraction(version: str = "perplexity/1", url: str = "https://Example.com/a?utm_source=x") -> Extraction:
+    return Extraction(
+        engine="perplexity",
+        extractor_version=version,
+        status=ExtractionStatus.answered,
+        answer=Answer(
+            text="Acme is good.", blocks=[AnswerBlock(index=0, kind=BlockKind.paragraph, text="Acme is good.")]
+        ),
+        citations=[
+            Citation(
+                position=1,
+                kind=CitationKind.chip,
+                label="example",
+                url=url,
+                canonical_url="https://example.com/a",
+                domain="example.com",
+                block_index=0,
+                char_start=12,
+                visible=True,
+            )
+        ],
+        sources=[Source(position=1, kind=SourceKind.listed, url=url, domain="example.com", cited=True)],
+        mentions=[Mention(text="Acme", block_index=0, char_start=0)],
+        search_queries=["acme review"],
+        organic_results=[OrganicResult(position=1, url=url, canonical_url="https://example.com/a")],
+    )
+
+
+def new_capture(store: Store, prompt: str = "best CRM", job_key: str | None = None) -> int:
+    run_id = store.start_run(kind="test", label="t")
+    return store.start_capture(run_id=run_id, prompt=prompt, engine="perplexity", job_key=job_key)
+
+
+def test_a_capture_is_running_until_finished_then_round_trips(store: Store) -> None:
+    capture_id = new_capture(store)
+    assert store.get_capture(capture_id).status == "running"
+    store.finish_capture(capture_id, result())
+    record = store.get_capture(capture_id)
+    assert record.status == "answered" and record.answer_seconds == 8.5 and record.browser_version == "156.0"
+    assert record.started_at == datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+    assert set(record.artifacts) == {"dom", "screenshot", "network"}
+    assert store.artifact_bytes(record.artifacts["screenshot"]) == PNG
+    snapshot = store.load_snapshot(capture_id)
+    assert snapshot.html == result().html and snapshot.network == result().network
+    assert snapshot.url == "https://www.perplexity.ai/search/x"
+
+
+def test_identical_artifacts_are_stored_once(store: Store) -> None:
+    for _ in range(3):
+        store.finish_capture(new_capture(store), result())
+    with store.engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(t.Artifact)) == 3  # dom, png, network
+        assert connection.scalar(select(func.count()).select_from(t.CaptureArtifact)) == 9
+        assert connection.scalar(select(func.count()).select_from(t.Prompt)) == 1
+
+
+def test_undecodable_bytes_in_a_page_survive(store: Store) -> None:
+    html = b"<html><body>\xff\xfe caf\xc3\xa9</body></html>".decode("utf-8", "surrogateescape")
+    capture_id = new_capture(store)
+    store.finish_capture(capture_id, result(html=html))
+    assert store.load_snapshot(capture_id).html == html
+
+
+def test_extractions_are_versioned_and_spread_into_rows(store: Store) -> None:
+    capture_id = new_capture(store)
+    store.finish_capture(capture_id, result())
+    first = store.save_extraction(capture_id, extraction("perplexity/1"))
+    second = store.save_extraction(capture_id, extraction("perplexity/2", url="https://other.org/b"))
+    assert [i for i, _ in store.extractions(capture_id)] == [first, second]
+    assert store.latest_extraction(capture_id) == extraction("perplexity/2", url="https://other.org/b")
+    with store.engine.connect() as connection:
+        rows = connection.execute(select(t.CitationRow.domain, t.CitationRow.visible, t.CitationRow.char_start)).all()
+        assert rows == [("example.com", True, 12), ("example.com", True, 12)]
+        assert connection.scalar(select(t.SearchQueryRow.text)) == "acme review"
+        assert connection.scalar(select(func.count()).select_from(t.MentionRow)) == 2
+        assert connection.scalar(select(func.count()).select_from(t.OrganicResultRow)) == 2
+        assert connection.scalar(select(t.SourceRow.cited).limit(1)) is True
+
+
+def test_a_failed_capture_keeps_what_it_saw(store: Store) -> None:
+    capture_id = new_capture(store)
+    store.finish_capture(capture_id, result(status=CaptureStatus.blocked, error="bot wall", network=[]))
+    record = store.get_capture(capture_id)
+    assert record.status == "blocked" and record.error == "bot wall" and set(record.artifacts) == {"dom", "screenshot"}
+    assert store.latest_extraction(capture_id) is None
+
+
+def test_capture_without_a_page_has_no_snapshot(store: Store) -> None:
+    capture_id = new_capture(store)
+    store.finish_capture(capture_id, result(html=None, screenshot=None, network=[], status=CaptureStatus.error))
+    with pytest.raises(StorageError, match="has no stored page"):
+        store.load_snapshot(capture_id)
+
+
+def test_job_keys_are_unique_and_findable(store: Store) -> None:
+    capture_id = new_capture(store, job_key="c|slot|perplexity|us|abc|r1#1")
+    assert store.find_capture_by_job_key("c|slot|perplexity|us|abc|r1#1").id == capture_id
+    assert store.find_capture_by_job_key("nope") is None
+    with pytest.raises(Exception, match="(?i)unique|duplicate"):
+        new_capture(store, job_key="c|slot|perplexity|us|abc|r1#1")
+
+
+def test_status_changes_and_abandoned_captures(store: Store) -> None:
+    capture_id = new_capture(store)
+    store.abandon_capture(capture_id, "worker died")
+    assert store.get_capture(capture_id).status == "incomplete"
+    assert store.get_capture(capture_id).error == "worker died"
+    store.set_capture_status(capture_id, CaptureStatus.no_answer)
+    store.abandon_capture(capture_id, "only running captures are abandoned")
+    assert store.get_capture(capture_id).status == "no_answer"
+
+
+def test_listing_and_unknown_ids(store: Store) -> None:
+    ids = [new_capture(store, prompt=f"p{i}") for i in range(3)]
+    store.finish_capture(ids[1], result(status=CaptureStatus.blocked))
+    assert [c.id for c in store.list_captures()] == ids
+    assert [c.id for c in store.list_captures(status="blocked")] == [ids[1]]
+    assert [c.id for c in store.list_captures(limit=2)] == ids[:2]
+    assert store.list_captures(engine="gemini") == []
+    with pytest.raises(StorageError, match="no capture with id 999"):
+        store.get_capture(999)
+
+
+def test_runs_are_finished_with_a_status(store: Store) -> None:
+    run_id = store.start_run(kind="campaign", campaign="crm", meta={"slot": "2026-11-22"})
+    store.finish_run(run_id, status="ok")
+    with store.engine.connect() as connection:
+        run = connection.execute(select(t.Run.status, t.Run.meta, t.Run.finished_at)).one()
+    assert run.status == "ok" and run.meta == {"slot": "2026-11-22"} and run.finished_at is not None
+
+
+def test_unreachable_database_is_one_clear_error() -> None:
+    with pytest.raises(StorageError, match="cannot reach the database at postgresql"):
+        Store.open("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    with pytest.raises(StorageError, match="not a database URL"):
+        Store.open("nonsense://x")
