@@ -275,7 +275,7 @@ class Store:
             answer_seconds=capture.answer_seconds,
             error=capture.error,
             warnings=capture.warnings,
-            artifacts={role: sha for role, sha in roles.all()},
+            artifacts={row.role: row.artifact_sha256 for row in roles},
         )
 
     @staticmethod

@@ -146,7 +146,7 @@ def test_job_keys_are_unique_and_findable(store: Store) -> None:
     capture_id = new_capture(store, job_key="c|slot|perplexity|us|abc|r1#1")
     assert store.find_capture_by_job_key("c|slot|perplexity|us|abc|r1#1").id == capture_id
     assert store.find_capture_by_job_key("nope") is None
-    with pytest.raises(Exception, match="(?i)unique|duplicate"):
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
         new_capture(store, job_key="c|slot|perplexity|us|abc|r1#1")
 
 
