@@ -2,32 +2,35 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from citewatch.config import get_settings
 from citewatch.engines import ENGINES
 from citewatch.storage import Store
 
-EngineArg = Annotated[
-    str, typer.Argument(click_type=click.Choice(sorted(ENGINES)), help="Engine name.", show_default=False)
-]
-EngineOpt = Annotated[
-    str | None,
-    typer.Option("--engine", "-e", click_type=click.Choice(sorted(ENGINES)), help="Only this engine."),
-]
+# Choices come from the registry, so a new engine appears in every command without touching the CLI.
+EngineName = StrEnum("EngineName", [(name, name) for name in sorted(ENGINES)])  # type: ignore[misc]
+
+EngineArg = Annotated[EngineName, typer.Argument(help="Engine name.", show_default=False)]
+EngineOpt = Annotated[EngineName | None, typer.Option("--engine", "-e", help="Only this engine.")]
 DbOpt = Annotated[
     str | None,
     typer.Option(
         "--db", help="Database URL (default: CITEWATCH_DB_URL or sqlite:///citewatch.db).", show_default=False
     ),
 ]
-FormatOpt = Annotated[
-    str, typer.Option("--format", "-f", click_type=click.Choice(["table", "json"]), help="Output format.")
-]
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 
 
 def open_store(db: str | None) -> Store:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from citewatch.cli._options import EngineArg, FormatOpt
+from citewatch.cli._options import EngineArg, FormatOpt, OutputFormat
 from citewatch.cli._render import answer_with_markers, citations_table, console, sources_table
 from citewatch.errors import ConfigError
 from citewatch.extract import extract_html
@@ -18,7 +18,7 @@ def extract(
     engine: EngineArg,
     file: Annotated[Path, typer.Argument(help="A saved HTML page of that engine.", show_default=False)],
     url: Annotated[str | None, typer.Option(help="The page's URL, when known.")] = None,
-    output_format: FormatOpt = "table",
+    output_format: FormatOpt = OutputFormat.table,
 ) -> None:
     """Extract answer, citations and sources from FILE; JSON is the documented Extraction record."""
     try:
@@ -26,7 +26,7 @@ def extract(
     except OSError as exc:
         raise ConfigError(f"cannot read {file}: {exc.strerror}") from exc
     extraction = extract_html(engine, data, url=url)
-    if output_format == "json":
+    if output_format is OutputFormat.json:
         typer.echo(json.dumps(extraction.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
     console.print(f"[bold]{engine}[/] · {extraction.status.value} · {extraction.extractor_version}")

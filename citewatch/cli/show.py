@@ -8,13 +8,13 @@ from typing import Annotated
 
 import typer
 
-from citewatch.cli._options import DbOpt, FormatOpt, open_store
+from citewatch.cli._options import DbOpt, FormatOpt, OutputFormat, open_store
 from citewatch.cli._render import answer_with_markers, citations_table, console, sources_table
 
 
 def show(
     capture_id: Annotated[int, typer.Argument(help="Capture id, as printed by capture or replay.")],
-    output_format: FormatOpt = "table",
+    output_format: FormatOpt = OutputFormat.table,
     screenshot_dir: Annotated[
         Path, typer.Option("--screenshot-dir", help="Where the capture's screenshot is written.")
     ] = Path("citewatch-artifacts"),
@@ -31,7 +31,7 @@ def show(
         screenshot_dir.mkdir(parents=True, exist_ok=True)
         screenshot_path = screenshot_dir / f"capture-{capture_id}.png"
         screenshot_path.write_bytes(screenshot)
-    if output_format == "json":
+    if output_format is OutputFormat.json:
         payload = {
             "capture": record.model_dump(mode="json"),
             "extraction": extraction.model_dump(mode="json") if extraction else None,

@@ -19,6 +19,8 @@ from lxml.html import HtmlElement
 from citewatch.models import Answer, AnswerBlock, BlockKind, ExtractionStatus, Mention
 
 _WS = re.compile(r"\s+")
+# Zero-width characters the engines put between chips and text: invisible to a reader.
+_INVISIBLE = str.maketrans("", "", "\u200b\u200c\u200d\u2060\ufeff")
 _BLOCK_TAGS: dict[str, BlockKind] = {
     "p": BlockKind.paragraph,
     "h1": BlockKind.heading,
@@ -84,7 +86,7 @@ def truncation_warning(html: str | bytes) -> str | None:
 
 def norm(text: str | None) -> str:
     """Collapse whitespace the way a reader sees it."""
-    return _WS.sub(" ", text or "").strip()
+    return _WS.sub(" ", (text or "").translate(_INVISIBLE)).strip()
 
 
 def text_of(el: HtmlElement | None) -> str:
@@ -183,6 +185,7 @@ class _Block:
     def add(self, text: str | None, *, raw: bool = False) -> None:
         if not text:
             return
+        text = text.translate(_INVISIBLE)
         if self.kind is not BlockKind.code and not raw:
             text = _WS.sub(" ", text)
             if not self.parts or self.parts[-1].endswith(" ") or self.parts[-1].endswith("\n"):

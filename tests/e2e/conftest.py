@@ -14,7 +14,6 @@ from citewatch.scrapers.browser import BrowserOptions, BrowserSession
 from citewatch.storage import Store
 
 
-
 @pytest.fixture
 def fast_retries() -> RetryPolicy:
     """The retry policy users get, with the waits shrunk."""

@@ -1,0 +1,238 @@
+"""Perplexity: answer, citation chips (with "+N" groups), the Links/Sources panel, related questions.
+
+Selectors follow engines.md §1.2 and the real saved threads (shared/captures/perplexity). A thread page
+holds one turn per `-content-default` tab panel; each turn's answer is in its top-level `div.prose`
+elements (the Feb-2026 DOM puts them in `markdown-content-N`; Research answers put the report body in a
+`div.prose` beside it), so the answer is found by the panel first and by `markdown-content-*` second.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from citewatch.extract import contracts
+from citewatch.extract._html import (
+    Anchor,
+    detect_wall,
+    display_order,
+    norm,
+    parse,
+    text_of,
+    truncation_warning,
+    visible_of,
+    walk_answer,
+)
+from citewatch.extract._urls import url_fields
+from citewatch.models import (
+    Citation,
+    CitationKind,
+    Extraction,
+    ExtractionStatus,
+    Snapshot,
+    Source,
+    SourceKind,
+)
+
+EXTRACTOR_VERSION = "perplexity/1"
+
+_PROSE = "contains(concat(' ', normalize-space(@class), ' '), ' prose ')"
+# engines.md §1.2 (Radix tabs): one answer panel per turn; its hidden twin repeats only the tab buttons.
+TURN_PANELS = etree.XPath("//div[@role='tabpanel'][substring(@id, string-length(@id) - 15) = '-content-default']")
+PANEL_PROSE = etree.XPath(f".//div[{_PROSE}][not(ancestor::div[{_PROSE}])]")
+# engines.md §1.2 answer container (Feb-2026 fixtures): markdown-content-0..N, one per answer step.
+MARKDOWN_PROSE = etree.XPath(
+    f"//div[starts-with(@id, 'markdown-content-')]//div[{_PROSE}][not(ancestor::div[{_PROSE}])]"
+)
+LEGACY_PROSE = etree.XPath("//div[contains(@class, 'prose')][@data-renderer='lm']")  # engines.md §1.2, yoonbae81
+# engines.md §1.2 sources panel: the Links tab's panel, then its external links.
+SOURCE_LINKS = etree.XPath(
+    "//div[@role='tabpanel'][substring(@id, string-length(@id) - 15) = '-content-sources']"
+    "//a[starts-with(@href, 'http')][not(contains(@href, 'perplexity.ai'))]"
+)
+SOURCE_SITE = etree.XPath("string(.//span[contains(@class, 'line-clamp-1')])")
+SOURCE_TITLE = etree.XPath("string(.//div[contains(@class, 'font-medium')])")
+SOURCE_SNIPPET = etree.XPath("string(.//div[contains(@class, 'line-clamp-3')])")
+RELATED = etree.XPath(
+    "//span[normalize-space() = 'Related']/parent::div/following-sibling::div[1]"
+    "/div[contains(@class, 'cursor-pointer')]/div[1]"
+)
+LOGIN_DIALOG = etree.XPath(
+    "//div[@role='dialog'][@aria-modal='true'][.//button[starts-with(normalize-space(), 'Continue with')]]"
+)
+CONSENT = etree.XPath("//*[@id='cookie-consent']")  # engines.md §7 cookie banner
+ENGINE_ERROR = etree.XPath("//div[@role='alert']")
+CHIP_URL = etree.XPath("string(.//a[@href][1]/@href)")
+
+_GROUP = re.compile(r"\+(\d+)$")
+
+
+def _is_citation(el: HtmlElement) -> bool:
+    return el.tag == "span" and "citation" in (el.get("class") or "").split()
+
+
+def _answer_roots(tree: HtmlElement) -> tuple[list[HtmlElement], int]:
+    """The answer's top-level prose elements in reading order, and how many turns the page holds."""
+    panels = TURN_PANELS(tree)
+    roots = [root for panel in panels for root in PANEL_PROSE(panel)]
+    if roots:
+        return roots, len(panels)
+    roots = MARKDOWN_PROSE(tree) or LEGACY_PROSE(tree)
+    return roots, 1 if roots else 0
+
+
+def extract(snapshot: Snapshot) -> Extraction:
+    tree = parse(snapshot.html)
+    result = Extraction(engine="perplexity", extractor_version=EXTRACTOR_VERSION, status=ExtractionStatus.no_answer)
+    truncated = truncation_warning(snapshot.html)
+    if truncated:
+        result.warnings.append(truncated)
+    wall = detect_wall(tree)
+    if wall is not None:
+        result.status = wall
+        return result
+    roots, turns = _answer_roots(tree)
+    walked = walk_answer(roots, is_citation=_is_citation)
+    result.answer = walked.answer
+    if not walked.answer.text.strip() and not walked.citations:
+        if LOGIN_DIALOG(tree):
+            result.status = ExtractionStatus.login_required
+        elif CONSENT(tree):
+            result.status = ExtractionStatus.consent_required
+        elif ENGINE_ERROR(tree):
+            result.status = ExtractionStatus.error
+            result.warnings.append(f"the engine reported an error: {text_of(ENGINE_ERROR(tree)[0])}")
+        return result
+    result.status = ExtractionStatus.answered
+    if turns > 1:
+        result.warnings.append(f"the page holds {turns} answer turns; all of them were read")
+    for alert in ENGINE_ERROR(tree):
+        result.status = ExtractionStatus.error
+        result.warnings.append(f"the engine stopped the answer with an error: {text_of(alert)}")
+    result.citations = _citations(walked.citations, result.warnings)
+    result.citations += _inline_links(walked.links, start=len(result.citations) + 1)
+    result.sources = _sources(tree, result.citations, result.warnings)
+    result.mentions = walked.mentions
+    result.related_questions = [q for q in (text_of(el) for el in RELATED(tree)) if q]
+    result.warnings += contracts.check(result)
+    return result
+
+
+def _citations(anchors: list[Anchor], warnings: list[str]) -> list[Citation]:
+    citations: list[Citation] = []
+    for chip_number, anchor in enumerate(anchors, start=1):
+        chip = anchor.element
+        label = text_of(chip)
+        wrapper = chip.getparent()
+        title = wrapper.get("aria-label") if wrapper is not None else None
+        href = chip.get("data-pplx-citation-url") or CHIP_URL(chip) or None
+        grouped = _GROUP.search(label)
+        group = f"chip-{chip_number}" if grouped else None
+        members = _group_members(chip)
+        if grouped and members is None:
+            hidden = int(grouped.group(1))
+            warnings.append(f"grouped chip {label!r} was not expanded: {hidden} more source(s) are not in the snapshot")
+        if grouped and members is not None and len(members) != int(grouped.group(1)) + 1:
+            warnings.append(
+                f"{contracts.ENGINE_CHANGED}: chip {label!r} should hide {int(grouped.group(1)) + 1} sources "
+                f"but its popover listed {len(members)}"
+            )
+        for url, member_title in members or [(href, title)]:
+            raw, canonical, domain = url_fields(url)
+            citations.append(
+                Citation(
+                    position=len(citations) + 1,
+                    kind=CitationKind.chip,
+                    label=label,
+                    url=raw,
+                    canonical_url=canonical,
+                    domain=domain,
+                    title=member_title or title,
+                    block_index=anchor.block_index,
+                    char_start=anchor.char_start,
+                    group=group,
+                    visible=visible_of(chip),
+                )
+            )
+    return citations
+
+
+def _group_members(chip: HtmlElement) -> list[tuple[str | None, str | None]] | None:
+    """The sources the capture saw behind a "+N" chip (written by the scraper from the hover popover)."""
+    raw = chip.get("data-cw-group-urls")
+    if raw is None:
+        return None
+    try:
+        entries = json.loads(raw)
+        return [(str(e["url"]), e.get("title")) for e in entries if isinstance(e, dict) and e.get("url")]
+    except (ValueError, TypeError):
+        return []
+
+
+def _inline_links(anchors: list[Anchor], *, start: int) -> list[Citation]:
+    links: list[Citation] = []
+    for anchor in anchors:
+        raw, canonical, domain = url_fields(anchor.element.get("href"))
+        if canonical is None or domain == "perplexity.ai":
+            continue
+        links.append(
+            Citation(
+                position=start + len(links),
+                kind=CitationKind.inline_link,
+                label=text_of(anchor.element) or None,
+                url=raw,
+                canonical_url=canonical,
+                domain=domain,
+                title=anchor.element.get("title"),
+                block_index=anchor.block_index,
+                char_start=anchor.char_start,
+                visible=visible_of(anchor.element),
+            )
+        )
+    return links
+
+
+def _sources(tree: HtmlElement, citations: list[Citation], warnings: list[str]) -> list[Source]:
+    cited = {c.canonical_url for c in citations if c.canonical_url}
+    sources: list[Source] = []
+    seen: set[str] = set()
+    for link in display_order(SOURCE_LINKS(tree)):
+        raw, canonical, domain = url_fields(link.get("href"))
+        if canonical is None or canonical in seen:
+            continue
+        seen.add(canonical)
+        sources.append(
+            Source(
+                position=len(sources) + 1,
+                kind=SourceKind.listed,
+                url=raw,
+                canonical_url=canonical,
+                domain=domain,
+                title=norm(SOURCE_TITLE(link)) or None,
+                site_name=norm(SOURCE_SITE(link)) or None,
+                snippet=norm(SOURCE_SNIPPET(link)) or None,
+                cited=canonical in cited,
+                visible=visible_of(link),
+            )
+        )
+    if sources or not cited:
+        return sources
+    warnings.append("sources panel not captured; sources derived from the citations")
+    for citation in citations:
+        if citation.canonical_url and citation.canonical_url not in seen:
+            seen.add(citation.canonical_url)
+            sources.append(
+                Source(
+                    position=len(sources) + 1,
+                    kind=SourceKind.listed,
+                    url=citation.url,
+                    canonical_url=citation.canonical_url,
+                    domain=citation.domain,
+                    title=citation.title,
+                    cited=True,
+                )
+            )
+    return sources
