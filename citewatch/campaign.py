@@ -123,10 +123,10 @@ def parse_campaign(source: str, *, origin: str = "<campaign>", base_dir: Path | 
             where = f"line {line}, " if line else ""
             problems.append(f"{where}{key}: {error['msg']}")
         raise ConfigError(f"{origin}: " + "; ".join(problems)) from exc
-    if base_dir is not None:
-        for spec in campaign.engines.values():
-            if spec.storage_state is not None and not spec.storage_state.is_absolute():
-                spec.storage_state = base_dir / spec.storage_state
+    for spec in campaign.engines.values():
+        if spec.storage_state is not None:
+            state = spec.storage_state.expanduser()
+            spec.storage_state = base_dir / state if base_dir is not None and not state.is_absolute() else state
     return campaign
 
 

@@ -93,7 +93,9 @@ def capture_with_retries(
     retrying = Retrying(
         retry=retry_if_exception_type(TransientCaptureError),
         stop=stop_after_attempt(policy.max_attempts),
-        wait=wait_exponential_jitter(multiplier=policy.initial_wait_s, jitter=policy.initial_wait_s, max=policy.max_wait_s),
+        wait=wait_exponential_jitter(
+            multiplier=policy.initial_wait_s, jitter=policy.initial_wait_s, max=policy.max_wait_s
+        ),
         before_sleep=before_sleep,
         reraise=True,
     )

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+import citewatch.extract.evaluate as evaluate
 from citewatch.cli._options import DbOpt, open_store
 from citewatch.cli._render import console
-from citewatch.extract import evaluate
 
 app = typer.Typer(help="Golden fixtures and the extraction quality gate.", no_args_is_help=True)
 FIXTURES_ROOT = Path("fixtures")

@@ -1,0 +1,5 @@
+"""`python -m citewatch`: the same as the `citewatch` command."""
+
+from citewatch.cli import main
+
+main()
