@@ -1,0 +1,112 @@
+"""The commands a user types, end to end: capture, show, extract, replay, fixtures add, db upgrade, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def test_capture_prints_the_citation_table_then_show_and_replay(cli, perplexity, tmp_path: Path) -> None:
+    captured = cli(
+        "capture", "perplexity", "best CRM for SaaS startups", "--repeat", "2", "--base-url", f"{perplexity.url}/"
+    )
+    assert captured.returncode == 0, captured.stdout + captured.stderr
+    assert "capture 1: perplexity · answered" in captured.stdout
+    assert "capture 2: perplexity · answered" in captured.stdout
+    for header in ("label", "domain", "title", "visible"):
+        assert header in captured.stdout
+    assert "Cited domains over 2 runs" in captured.stdout and "2/2" in captured.stdout
+
+    shown = cli("show", "1")
+    assert shown.returncode == 0, shown.stderr
+    assert "[1]" in shown.stdout and "Sources" in shown.stdout
+    assert (tmp_path / "citewatch-artifacts" / "capture-1.png").read_bytes().startswith(b"\x89PNG")
+
+    as_json = json.loads(cli("show", "1", "--format", "json").stdout)
+    assert as_json["capture"]["status"] == "answered"
+    assert as_json["extraction"]["citations"][0]["url"].startswith("https://")
+
+    replayed = cli("replay", "--all", "--diff")
+    assert replayed.returncode == 0, replayed.stderr
+    assert "replayed 2 snapshots: 0 changed, 0 stored" in replayed.stdout
+
+    rendered = cli("replay", "--capture", "1", "--render", str(tmp_path / "offline.png"))
+    assert rendered.returncode == 0, rendered.stderr
+    assert (tmp_path / "offline.png").read_bytes().startswith(b"\x89PNG")
+
+    added = cli("fixtures", "add", "1", "from-capture", "--root", str(tmp_path / "fx"))
+    assert added.returncode == 0, added.stderr
+    expected = json.loads((tmp_path / "fx" / "perplexity" / "from-capture" / "expected.json").read_text())
+    assert expected["status"] == "answered" and expected["citations"]
+    again = cli("fixtures", "add", "1", "from-capture", "--root", str(tmp_path / "fx"))
+    assert again.returncode == 1 and "already exists" in again.stderr
+
+
+def test_a_blocked_capture_exits_non_zero_and_says_why(cli, perplexity) -> None:
+    done = cli("capture", "perplexity", "x", "--base-url", f"{perplexity.url}/?scenario=cloudflare")
+    assert done.returncode == 1
+    assert "blocked" in done.stdout
+
+
+def test_extract_json_is_the_extraction_record(cli, tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(
+        '<html><body><div role="tabpanel" id="r-content-default"><div id="markdown-content-0"><div class="prose">'
+        '<p>Answer<span class="citation-nbsp"></span><span class="inline-flex" aria-label="T"><span class="citation '
+        'inline" data-pplx-citation-url="https://en.wikipedia.org/wiki/X"><a href="https://en.wikipedia.org/wiki/X">'
+        "wikipedia</a></span></span>.</p></div></div></div></body></html>"
+    )
+    done = cli("extract", "perplexity", str(page), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    assert record["status"] == "answered"
+    assert record["citations"][0]["domain"] == "wikipedia.org"
+    assert record["citations"][0]["label"] == "wikipedia"
+    assert record["answer"]["text"] == "Answer."
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("extract", "perplexity", "missing.html"), "error: cannot read missing.html"),
+        (("show", "42"), "error: no capture with id 42"),
+        (("replay",), "error: say which captures to replay"),
+        (("show", "1", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/x"), "error: cannot"),
+    ],
+)
+def test_errors_are_one_line(cli, args: tuple[str, ...], message: str) -> None:
+    done = cli(*args)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message), done.stderr
+
+
+def test_verbose_shows_the_traceback(cli) -> None:
+    done = cli("--verbose", "show", "42")
+    assert done.returncode == 1 and "Traceback" in done.stderr
+
+
+def test_unknown_engine_is_rejected_with_the_choices(cli) -> None:
+    done = cli("extract", "bing", "x.html")
+    assert done.returncode == 2
+    assert "perplexity" in done.stderr
+
+
+def test_db_upgrade_is_repeatable(cli) -> None:
+    for _ in range(2):
+        done = cli("db", "upgrade")
+        assert done.returncode == 0 and "is up to date" in done.stdout
+
+
+def test_schedule_prints_cron_and_systemd(cli, tmp_path: Path) -> None:
+    campaign = tmp_path / "c.toml"
+    campaign.write_text('name = "crm"\nschedule = "30 6 * * 1-5"\n[[prompts]]\ntext = "x"\n[engines.perplexity]\n')
+    done = cli("schedule", str(campaign))
+    assert done.returncode == 0, done.stderr
+    assert "30 6 * * 1-5 cd " in done.stdout and " run " in done.stdout
+    assert "OnCalendar=Mon..Fri *-*-* 6:30:00" in done.stdout
+    assert "citewatch-crm.timer" in done.stdout
