@@ -8,6 +8,7 @@ abandoned attempt as incomplete instead of leaving it `running`.
 
 from __future__ import annotations
 
+import logging
 import os
 from contextlib import ExitStack
 from typing import Any
@@ -18,6 +19,7 @@ from celery.signals import worker_process_init, worker_process_shutdown
 from citewatch.batch import JobState, Worker, job_attempts, job_state
 from citewatch.campaign import Campaign, Job, LocaleSpec
 from citewatch.config import get_settings
+from citewatch.errors import CitewatchError
 from citewatch.runner import RetryPolicy
 from citewatch.scrapers.browser import BrowserOptions
 
@@ -42,22 +44,42 @@ def make_app(broker: str | None = None) -> Celery:
         broker_transport_options={"visibility_timeout": int(os.environ.get("CITEWATCH_QUEUE_VISIBILITY_S", "3600"))},
         worker_hijack_root_logger=False,
     )
-    app.task(name=TASK, bind=False)(capture_job)
+    # Infrastructure failures (database down, no browser) put the job back with backoff instead of losing it;
+    # capture failures are not exceptions here: they are recorded as the capture's status.
+    app.task(name=TASK, autoretry_for=(CitewatchError,), retry_backoff=True, retry_backoff_max=300, max_retries=None)(
+        capture_job
+    )
     return app
 
 
-_worker: dict[str, Any] = {}
+_process: dict[str, Any] = {}
+log = logging.getLogger(__name__)
+
+
+def _worker() -> Worker:
+    """This process's browser and store, started on first use (after the fork: Playwright cannot be forked)."""
+    if "worker" not in _process:
+        stack = ExitStack()
+        try:
+            _process["worker"] = Worker(get_settings().db_url, BrowserOptions(), stack)
+        except BaseException:
+            stack.close()
+            raise
+        _process["stack"] = stack
+    worker: Worker = _process["worker"]
+    return worker
 
 
 def _start_browser(**_: object) -> None:
-    """Each worker process owns one browser, started after the fork (Playwright does not survive a fork)."""
-    stack = ExitStack()
-    _worker["stack"] = stack
-    _worker["worker"] = Worker(get_settings().db_url, BrowserOptions(), stack)
+    try:
+        _worker()
+    except CitewatchError as exc:  # the task retries the start, with backoff, until it works
+        log.error("worker process could not start: %s", exc)
 
 
 def _stop_browser(**_: object) -> None:
-    stack = _worker.pop("stack", None)
+    stack = _process.pop("stack", None)
+    _process.pop("worker", None)
     if stack is not None:
         stack.close()
 
@@ -95,7 +117,7 @@ def capture_job(message: dict[str, Any]) -> dict[str, Any]:
         LocaleSpec(**raw["locale"]),
         raw["repeat"],
     )
-    worker: Worker = _worker["worker"]
+    worker = _worker()
     attempts = job_attempts(worker.store, job.key)
     if job_state(attempts) is not JobState.todo:  # a redelivered job that had already ended
         return {"job": job.key, "status": attempts[-1].status, "skipped": True}

@@ -9,13 +9,14 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from citewatch.errors import StorageError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATION_LOCK = 0x63697465  # any fixed number: the advisory lock that serialises migrations ("cite")
 SQLITE_BUSY_TIMEOUT_S = 30  # concurrent campaign workers wait for each other's writes instead of failing
 
 
@@ -45,11 +46,18 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, engine: Engine | None = None) -> None:
-    """Create the schema or migrate it to the newest version; cheap when already up to date."""
+    """Create the schema or migrate it to the newest version; cheap when already up to date.
+
+    Several workers may start at once against a new PostgreSQL database: an advisory lock lets one of
+    them migrate while the others wait, then find the schema current.
+    """
     engine = engine or make_engine(url)
+    head = head_revision()
     try:
         with engine.begin() as connection:
-            if current_revision(engine) == head_revision():
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            if MigrationContext.configure(connection).get_current_revision() == head:
                 return
             config = alembic_config(url)
             config.attributes["connection"] = connection
