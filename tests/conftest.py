@@ -13,6 +13,19 @@ FIXTURES = ROOT / "fixtures"
 CAPTURES = Path(os.environ.get("CITEWATCH_CAPTURES", ROOT.parent / "shared" / "captures"))
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        help="Rewrite fixtures/*/*/expected.json from the current extractors (the tests still fail: review the diff).",
+    )
+
+
+@pytest.fixture(scope="session")
+def update_goldens(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-goldens")) or os.environ.get("CITEWATCH_UPDATE_GOLDENS") == "1"
+
+
 @pytest.fixture(scope="session")
 def captures_dir() -> Path:
     """The real pages saved from each engine (../shared/captures); tests skip, saying why, without it."""
