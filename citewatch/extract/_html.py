@@ -12,15 +12,22 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-import lxml.html
 from lxml import etree
-from lxml.html import HtmlElement
 
 from citewatch.models import Answer, AnswerBlock, BlockKind, ExtractionStatus, Mention
 
 _WS = re.compile(r"\s+")
 # Zero-width characters the engines put between chips and text: invisible to a reader.
-_INVISIBLE = str.maketrans("", "", "\u200b\u200c\u200d\u2060\ufeff")
+_INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff")
+
+
+def _visible_text(text: str) -> str:
+    for char in _INVISIBLE:  # a membership test per character is far cheaper than str.translate
+        if char in text:
+            text = text.replace(char, "")
+    return text
+
+
 _BLOCK_TAGS: dict[str, BlockKind] = {
     "p": BlockKind.paragraph,
     "h1": BlockKind.heading,
@@ -45,15 +52,18 @@ MAX_MENTION_WORDS = 8
 
 
 # Snapshots are stored as UTF-8 (Playwright's page.content() is a str); say so instead of letting
-# libxml2 guess Latin-1 for pages without a <meta charset>.
-_PARSER = lxml.html.HTMLParser(encoding="utf-8")
+# libxml2 guess Latin-1 for pages without a <meta charset>. Plain etree elements, not lxml.html's: its
+# element classes are looked up in Python for every node touched, which costs more than the parse.
+_PARSER = etree.HTMLParser(encoding="utf-8")
+
+Element = etree._Element
 
 
 class SnapshotUnreadable(ValueError):
     """The snapshot is not an HTML document (empty, binary, undecodable)."""
 
 
-def parse(html: str | bytes) -> HtmlElement:
+def parse(html: str | bytes) -> Element:
     """Parse a snapshot; raises `SnapshotUnreadable` with a one-line reason."""
     data = html.encode("utf-8", "surrogateescape") if isinstance(html, str) else html
     if not data.strip():
@@ -62,9 +72,12 @@ def parse(html: str | bytes) -> HtmlElement:
     if b"\x00" in head or (head.count(b"<") == 0 and not _looks_textual(head)):
         raise SnapshotUnreadable("snapshot is not HTML (binary data)")
     try:
-        return lxml.html.document_fromstring(data, parser=_PARSER)
-    except (etree.ParserError, ValueError) as exc:
+        tree = etree.fromstring(data, parser=_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise SnapshotUnreadable(f"snapshot could not be parsed: {exc}") from exc
+    if tree is None:
+        raise SnapshotUnreadable("snapshot has no HTML content")
+    return tree
 
 
 def _looks_textual(head: bytes) -> bool:
@@ -86,24 +99,24 @@ def truncation_warning(html: str | bytes) -> str | None:
 
 def norm(text: str | None) -> str:
     """Collapse whitespace the way a reader sees it."""
-    return _WS.sub(" ", (text or "").translate(_INVISIBLE)).strip()
+    return _WS.sub(" ", _visible_text(text or "")).strip()
 
 
-def text_of(el: HtmlElement | None) -> str:
-    return norm(el.text_content()) if el is not None else ""
+def text_of(el: Element | None) -> str:
+    return norm("".join(el.itertext())) if el is not None else ""
 
 
-def first(elements: Iterable[HtmlElement]) -> HtmlElement | None:
+def first(elements: Iterable[Element]) -> Element | None:
     return next(iter(elements), None)
 
 
-def visible_of(el: HtmlElement) -> bool | None:
+def visible_of(el: Element) -> bool | None:
     """The capture marks citation and source elements with `data-cw-visible`; absent on old snapshots."""
     mark = el.get("data-cw-visible")
     return None if mark is None else mark == "1"
 
 
-def display_order(elements: list[HtmlElement]) -> list[HtmlElement]:
+def display_order(elements: list[Element]) -> list[Element]:
     """Elements in on-screen order (top, then left) when the capture recorded boxes; else DOM order."""
     boxes = [el.get("data-cw-box") for el in elements]
     if not elements or any(box is None for box in boxes):
@@ -144,7 +157,7 @@ _WALLS: tuple[tuple[ExtractionStatus, etree.XPath], ...] = (
 )
 
 
-def detect_wall(tree: HtmlElement) -> ExtractionStatus | None:
+def detect_wall(tree: Element) -> ExtractionStatus | None:
     """`blocked` or `captcha` when the page is a bot wall instead of the engine's UI."""
     for status, xpath in _WALLS:
         if xpath(tree):
@@ -159,7 +172,7 @@ def detect_wall(tree: HtmlElement) -> ExtractionStatus | None:
 class Anchor:
     """Where an element sits in the answer: its block and its offset in `Answer.text`."""
 
-    element: HtmlElement
+    element: Element
     block_index: int
     char_start: int
 
@@ -177,17 +190,18 @@ class _Block:
     kind: BlockKind
     parts: list[str] = field(default_factory=list)
     length: int = 0
-    citations: list[tuple[HtmlElement, int]] = field(default_factory=list)
-    links: list[tuple[HtmlElement, int]] = field(default_factory=list)
-    emphasis: list[tuple[HtmlElement, int]] = field(default_factory=list)
+    citations: list[tuple[Element, int]] = field(default_factory=list)
+    links: list[tuple[Element, int]] = field(default_factory=list)
+    emphasis: list[tuple[Element, int]] = field(default_factory=list)
     list_rank: int | None = None
 
     def add(self, text: str | None, *, raw: bool = False) -> None:
         if not text:
             return
-        text = text.translate(_INVISIBLE)
+        text = _visible_text(text)
         if self.kind is not BlockKind.code and not raw:
-            text = _WS.sub(" ", text)
+            if not text.isprintable() or "  " in text:  # only then is there a whitespace run to fold
+                text = _WS.sub(" ", text)
             if not self.parts or self.parts[-1].endswith(" ") or self.parts[-1].endswith("\n"):
                 text = text.lstrip(" ")
             if text.startswith(_NO_SPACE_BEFORE) and self.parts and self.parts[-1].endswith(" "):
@@ -206,16 +220,16 @@ class _Block:
         return len(joined) - len(joined.lstrip())
 
 
-def default_block_kind(el: HtmlElement) -> BlockKind | None:
+def default_block_kind(el: Element) -> BlockKind | None:
     return _BLOCK_TAGS.get(el.tag) if isinstance(el.tag, str) else None
 
 
 def walk_answer(
-    containers: Iterable[HtmlElement],
+    containers: Iterable[Element],
     *,
-    is_citation: Callable[[HtmlElement], bool],
-    block_kind: Callable[[HtmlElement], BlockKind | None] = default_block_kind,
-    skip: Callable[[HtmlElement], bool] = lambda _el: False,
+    is_citation: Callable[[Element], bool],
+    block_kind: Callable[[Element], BlockKind | None] = default_block_kind,
+    skip: Callable[[Element], bool] = lambda _el: False,
 ) -> WalkedAnswer:
     """Turn answer containers into blocks, recording citations, links and emphasised names.
 
@@ -224,14 +238,14 @@ def walk_answer(
     """
     blocks: list[_Block] = []
 
-    def open_block(kind: BlockKind, el: HtmlElement | None) -> _Block:
+    def open_block(kind: BlockKind, el: Element | None) -> _Block:
         block = _Block(kind)
         if kind is BlockKind.list_item and el is not None:
             block.list_rank = _list_rank(el)
         blocks.append(block)
         return block
 
-    def visit(el: HtmlElement, block: _Block | None) -> _Block | None:
+    def visit(el: Element, block: _Block | None) -> _Block | None:
         """Append `el`'s content to `block` (opening blocks as needed); return the block after it."""
         tag = el.tag if isinstance(el.tag, str) else ""
         if not tag:  # comment or processing instruction: only its tail is prose
@@ -251,7 +265,7 @@ def walk_answer(
             block.add("\n" if block.kind is BlockKind.code else " ")
             return block
         marks = (tag == "a" and el.get("href")) or tag in _EMPHASIS_TAGS
-        if block is None and ((el.text and el.text.strip()) or (marks and el.text_content().strip())):
+        if block is None and ((el.text and el.text.strip()) or (marks and "".join(el.itertext()).strip())):
             block = open_block(BlockKind.paragraph, None)
         if block is not None:
             _mark(el, tag, block)
@@ -269,12 +283,12 @@ def walk_answer(
         block.add(text)
         return block
 
-    def _fill(el: HtmlElement, block: _Block) -> None:
+    def _fill(el: Element, block: _Block) -> None:
         if block.kind is BlockKind.table:
             _fill_table(el, block)
             return
         block.add(el.text)
-        nested: list[HtmlElement] = []
+        nested: list[Element] = []
         for child in el:
             if isinstance(child.tag, str) and block_kind(child) is not None and not is_citation(child):
                 nested.append(child)
@@ -284,7 +298,7 @@ def walk_answer(
         for child in nested:
             visit(child, None)
 
-    def visit_inline(el: HtmlElement, block: _Block) -> None:
+    def visit_inline(el: Element, block: _Block) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""
         if not tag:
             return
@@ -305,7 +319,7 @@ def walk_answer(
                 visit_inline(child, block)
             block.add(child.tail)
 
-    def _fill_table(table: HtmlElement, block: _Block) -> None:
+    def _fill_table(table: Element, block: _Block) -> None:
         for row_index, row in enumerate(table.iter("tr")):
             if row_index:
                 block.add("\n", raw=True)
@@ -320,14 +334,14 @@ def walk_answer(
     return _assemble(blocks)
 
 
-def _mark(el: HtmlElement, tag: str, block: _Block) -> None:
+def _mark(el: Element, tag: str, block: _Block) -> None:
     if tag == "a" and el.get("href"):
         block.links.append((el, block.length))
     if tag in _EMPHASIS_TAGS:
         block.emphasis.append((el, block.length))
 
 
-def _fill_container(container: HtmlElement, visit: Callable[[HtmlElement, _Block | None], _Block | None]) -> None:
+def _fill_container(container: Element, visit: Callable[[Element, _Block | None], _Block | None]) -> None:
     block: _Block | None = None
     if container.text and container.text.strip():
         block = visit(_text_holder(container.text), None)
@@ -337,13 +351,13 @@ def _fill_container(container: HtmlElement, visit: Callable[[HtmlElement, _Block
             block = visit(_text_holder(child.tail), block)
 
 
-def _text_holder(text: str) -> HtmlElement:
-    holder = lxml.html.Element("span")
+def _text_holder(text: str) -> Element:
+    holder = etree.Element("span")
     holder.text = text
     return holder
 
 
-def _list_rank(li: HtmlElement) -> int:
+def _list_rank(li: Element) -> int:
     parent = li.getparent()
     if parent is None:
         return 1

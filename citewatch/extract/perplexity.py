@@ -12,11 +12,11 @@ import json
 import re
 
 from lxml import etree
-from lxml.html import HtmlElement
 
 from citewatch.extract import contracts
 from citewatch.extract._html import (
     Anchor,
+    Element,
     detect_wall,
     display_order,
     norm,
@@ -70,11 +70,11 @@ CHIP_URL = etree.XPath("string(.//a[@href][1]/@href)")
 _GROUP = re.compile(r"\+(\d+)$")
 
 
-def _is_citation(el: HtmlElement) -> bool:
+def _is_citation(el: Element) -> bool:
     return el.tag == "span" and "citation" in (el.get("class") or "").split()
 
 
-def _answer_roots(tree: HtmlElement) -> tuple[list[HtmlElement], int]:
+def _answer_roots(tree: Element) -> tuple[list[Element], int]:
     """The answer's top-level prose elements in reading order, and how many turns the page holds."""
     panels = TURN_PANELS(tree)
     roots = [root for panel in panels for root in PANEL_PROSE(panel)]
@@ -90,15 +90,15 @@ def extract(snapshot: Snapshot) -> Extraction:
     truncated = truncation_warning(snapshot.html)
     if truncated:
         result.warnings.append(truncated)
-    wall = detect_wall(tree)
-    if wall is not None:
-        result.status = wall
-        return result
     roots, turns = _answer_roots(tree)
     walked = walk_answer(roots, is_citation=_is_citation)
     result.answer = walked.answer
     if not walked.answer.text.strip() and not walked.citations:
-        if LOGIN_DIALOG(tree):
+        # Walls replace the whole page, so they are looked for only where there is no answer.
+        wall = detect_wall(tree)
+        if wall is not None:
+            result.status = wall
+        elif LOGIN_DIALOG(tree):
             result.status = ExtractionStatus.login_required
         elif CONSENT(tree):
             result.status = ExtractionStatus.consent_required
@@ -160,7 +160,7 @@ def _citations(anchors: list[Anchor], warnings: list[str]) -> list[Citation]:
     return citations
 
 
-def _group_members(chip: HtmlElement) -> list[tuple[str | None, str | None]] | None:
+def _group_members(chip: Element) -> list[tuple[str | None, str | None]] | None:
     """The sources the capture saw behind a "+N" chip (written by the scraper from the hover popover)."""
     raw = chip.get("data-cw-group-urls")
     if raw is None:
@@ -195,7 +195,7 @@ def _inline_links(anchors: list[Anchor], *, start: int) -> list[Citation]:
     return links
 
 
-def _sources(tree: HtmlElement, citations: list[Citation], warnings: list[str]) -> list[Source]:
+def _sources(tree: Element, citations: list[Citation], warnings: list[str]) -> list[Source]:
     cited = {c.canonical_url for c in citations if c.canonical_url}
     sources: list[Source] = []
     seen: set[str] = set()
