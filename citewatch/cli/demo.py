@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from citewatch.analysis import metrics
 from citewatch.cli._render import answer_with_markers, citations_table, console, domain_frequency_table
 from citewatch.cli.capture import capture_repeated
 from citewatch.models import CaptureStatus, Extraction
@@ -68,11 +69,11 @@ def demo(
 
 def stability_line(extractions: list[Extraction]) -> str:
     """How alike the cited domains were across repeated runs of one prompt."""
-    from citewatch.analysis.metrics import mean_pairwise_jaccard
-
-    sets = [{c.domain for c in e.citations if c.domain} for e in extractions]
-    jaccard = mean_pairwise_jaccard(sets)
+    domains = [frozenset(c.domain for c in e.citations if c.domain) for e in extractions]
+    always = set.intersection(*map(set, domains)) if domains else set()
     return (
-        f"Stability over {len(sets)} runs: mean pairwise Jaccard of cited domains = {jaccard:.2f} "
-        "(1.00 = the same domains every run)"
+        f"Stability over {len(domains)} runs: mean pairwise Jaccard of cited domains "
+        f"{metrics.mean_pairwise_jaccard(domains):.2f} (1.00 = the same domains every run), "
+        f"change rate between consecutive runs {metrics.change_rate(domains):.2f}, "
+        f"{len(always)} of {len(set().union(*domains))} domains cited in every run"
     )

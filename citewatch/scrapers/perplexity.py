@@ -34,7 +34,7 @@ class PerplexityScraper(ChatScraper):
     consent_buttons = ('#cookie-consent button:has-text("Accept")',)  # engines.md §7 cookie banner
     login_wall = ('div[role="dialog"][aria-modal="true"]:has-text("Sign in")',)
     network: ClassVar[tuple[re.Pattern[str], ...]] = (re.compile(r"/rest/sse/perplexity_ask"),)  # §1.3
-    citation_marks = "span.citation"
+    citation_marks = 'span.citation, div[id^="markdown-content-"] a[href]'
     source_marks = '[role="tabpanel"][id$="-content-sources"] a[href]'
     sources_tab = 'button[role="tab"][id$="-trigger-sources"] >> visible=true'  # §1.2: a hidden twin exists
     sources_links = '[role="tabpanel"][id$="-content-sources"] a[href^="http"]'

@@ -1,0 +1,1 @@
+"""Analysis: pure metrics over repeated captures (formulas in docs/metrics.md)."""
