@@ -285,8 +285,11 @@ class Store:
         if existing is not None:
             return existing
         prompt = t.Prompt(text=text, text_sha256=sha)
-        session.add(prompt)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(prompt)
+        except IntegrityError:  # another worker stored the same prompt a moment ago
+            return int(session.scalars(select(t.Prompt.id).where(t.Prompt.text_sha256 == sha)).one())
         return prompt.id
 
     def _put_artifact(self, session: Session, data: bytes, media_type: str) -> str:

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from citewatch.campaign import expand, load_campaign, parse_campaign, schedule_slot
+from citewatch.engines import ENGINES, Engine
 from citewatch.errors import ConfigError
+
+
+@pytest.fixture(autouse=True)
+def _second_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Expansion across engines does not depend on which engines have landed: register a stand-in."""
+    monkeypatch.setitem(ENGINES, "second", Engine("second", "Second", "https://second.example/"))
+
 
 GOOD = """
 name = "crm-weekly"
@@ -28,8 +36,8 @@ engines = ["perplexity"]
 base_url = "http://127.0.0.1:8765/"
 min_delay_s = 1
 
-[engines.chatgpt]
-storage_state = "auth/chatgpt.json"
+[engines.second]
+storage_state = "auth/second.json"
 
 [[locales]]
 name = "us"
@@ -48,7 +56,7 @@ def test_a_good_campaign_expands_into_keyed_jobs(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
     path.write_text(GOOD)
     campaign = load_campaign(path)
-    assert campaign.engines["chatgpt"].storage_state == tmp_path / "auth/chatgpt.json"
+    assert campaign.engines["second"].storage_state == tmp_path / "auth/second.json"
     jobs = list(expand(campaign, "2026-11-22T03:00Z"))
     # prompt 1: 2 engines × 2 locales; prompt 2: 1 engine × 2 locales; all × 2 repeats
     assert len(jobs) == (4 + 2) * 2
@@ -87,7 +95,7 @@ def test_errors_name_the_key_and_line() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("[engines.chatgpt]", "[engines.bing]", "unknown engine"),
+        ("[engines.second]", "[engines.bing]", "unknown engine"),
         ('schedule = "0 3 * * *"', 'schedule = "every day"', "not a cron expression"),
         ('name = "crm-weekly"', "name = ", "not valid TOML"),
         ("repeats = 2", "repeats = 0", "repeats: Input should be greater than or equal to 1"),
@@ -100,7 +108,7 @@ def test_invalid_campaigns_say_why(old: str, new: str, message: str) -> None:
 
 def test_a_prompt_may_only_name_campaign_engines() -> None:
     with pytest.raises(ConfigError, match="does not list"):
-        parse_campaign(GOOD.replace('engines = ["perplexity"]', 'engines = ["gemini"]'))
+        parse_campaign(GOOD.replace('engines = ["perplexity"]', 'engines = ["bing"]'))
 
 
 def test_slots_follow_the_schedule() -> None:

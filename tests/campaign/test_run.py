@@ -14,12 +14,12 @@ from citewatch.storage import Store
 JOBS = 2 * 2 * 2  # prompts × locales × repeats
 
 
-def finished_jobs(db_url: str, campaign_path, slot: str) -> Counter[str]:
-    """How many ended captures each job has (more than one would be a duplicate)."""
+def answered_per_job(db_url: str, campaign_path, slot: str) -> Counter[str]:
+    """How many answered captures each job has (more than one would be a duplicate)."""
     counts: Counter[str] = Counter()
     with Store.open(db_url) as store:
         for job in expand(load_campaign(campaign_path), slot):
-            counts[job.key] = sum(a.status != "running" for a in job_attempts(store, job.key))
+            counts[job.key] = sum(a.status == "answered" for a in job_attempts(store, job.key))
     return counts
 
 
@@ -36,7 +36,7 @@ def test_a_campaign_runs_then_is_skipped_when_run_again(cli, perplexity_replica,
     first = cli("run", str(path), "--slot", "s1")
     assert first.returncode == 0, first.stdout + first.stderr
     assert "Run summary" in first.stdout
-    assert finished_jobs(db_url, path, "s1") == Counter(dict.fromkeys(finished_jobs(db_url, path, "s1"), 1))
+    assert set(answered_per_job(db_url, path, "s1").values()) == {1}
     again = cli("run", str(path), "--slot", "s1")
     assert again.returncode == 0 and f"0 jobs to run, {JOBS} already handled" in again.stdout
     with Store.open(db_url) as store:
@@ -49,7 +49,7 @@ def test_two_browser_processes_share_the_work(cli, perplexity_replica, write_cam
     path = write_campaign(f"{perplexity_replica().url}/", name="pool", repeats=1, concurrency=2)
     done = cli("run", str(path), "--slot", "s1")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert set(finished_jobs(db_url, path, "s1").values()) == {1}
+    assert set(answered_per_job(db_url, path, "s1").values()) == {1}
 
 
 def test_a_killed_run_resumes_without_losing_or_duplicating(
@@ -63,16 +63,16 @@ def test_a_killed_run_resumes_without_losing_or_duplicating(
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and sum(finished_jobs(db_url, path, "s1").values()) < 2:
+    while time.monotonic() < deadline and sum(answered_per_job(db_url, path, "s1").values()) < 2:
         time.sleep(0.3)
     child.kill()  # SIGKILL: no clean-up runs
     child.wait(timeout=30)
-    before = finished_jobs(db_url, path, "s1")
+    before = answered_per_job(db_url, path, "s1")
     assert 2 <= sum(before.values()) < JOBS
     resumed = cli("run", str(path), "--slot", "s1")
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
-    after = finished_jobs(db_url, path, "s1")
-    assert set(after.values()) == {1}, "every job ended exactly once"
+    after = answered_per_job(db_url, path, "s1")
+    assert set(after.values()) == {1}, "every job answered exactly once"
     with Store.open(db_url) as store:
         captures = store.list_captures()
         answered = [c for c in captures if c.status == "answered"]
