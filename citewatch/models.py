@@ -159,9 +159,13 @@ class Snapshot(_Record):
     """What a capture stored: the rendered DOM and the payloads. Input of every extractor."""
 
     engine: str
-    html: str
+    # The page as text, or as the UTF-8 bytes it is stored in (parsed as they are, with no decoding).
+    html: str | bytes
     url: str | None = None
     network: list[NetworkRecord] = Field(default_factory=list)
+
+    def html_bytes(self) -> bytes:
+        return self.html if isinstance(self.html, bytes) else self.html.encode("utf-8", "surrogateescape")
 
 
 class CaptureResult(_Record):

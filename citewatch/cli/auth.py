@@ -16,9 +16,12 @@ from citewatch.scrapers.auth import save_session
 def auth(
     engine: EngineArg,
     base_url: Annotated[str | None, typer.Option("--base-url", help="Open this URL instead of the real site.")] = None,
+    headless: Annotated[
+        bool, typer.Option("--headless", help="No window: only to re-save a session that is already logged in.")
+    ] = False,
 ) -> None:
     """Open ENGINE in a browser window; log in, then press Enter. The session is saved with mode 0600."""
     path = get_settings().auth_dir / f"{engine}.json"
     console.print(f"Log in to {get_engine(engine).label} in the browser window, then press Enter here.")
-    save_session(engine, path, base_url=base_url, wait=lambda: input())
+    save_session(engine, path, base_url=base_url, wait=input, headless=headless)
     console.print(f"session saved to {path} (readable by you only); captures of {engine} now use it")

@@ -33,6 +33,7 @@ def capture(
     headed: Annotated[bool, typer.Option("--headed", help="Show the browser window.")] = False,
     locale: Annotated[str, typer.Option(help="Browser locale (and Google hl).")] = "en-US",
     country: Annotated[str | None, typer.Option(help="Country code for Google's gl.")] = None,
+    timezone: Annotated[str | None, typer.Option(help="Browser timezone, e.g. Europe/Berlin.")] = None,
     base_url: Annotated[
         str | None,
         typer.Option("--base-url", help="Engine URL to open instead of the real site (a replica)."),
@@ -52,6 +53,7 @@ def capture(
         profile_dir=profile,
         storage_state=saved_session(engine),
         locale=locale,
+        timezone=timezone,
         proxy=proxy,
     )
     target = Target(

@@ -45,5 +45,4 @@ def extract_snapshot(snapshot: Snapshot) -> Extraction:
 
 def extract_html(engine: str, html: str | bytes, *, url: str | None = None) -> Extraction:
     """Read one saved page of `engine`. Pure: the same input always gives the same record."""
-    text = html.decode("utf-8", "surrogateescape") if isinstance(html, bytes) else html
-    return extract_snapshot(Snapshot(engine=engine, html=text, url=url))
+    return extract_snapshot(Snapshot(engine=engine, html=html, url=url))

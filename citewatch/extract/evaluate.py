@@ -89,7 +89,7 @@ def load_case(folder: Path) -> Snapshot:
     network: list[NetworkRecord] = []
     if (folder / NETWORK).is_file():
         network = [NetworkRecord.model_validate(r) for r in json.loads((folder / NETWORK).read_text(encoding="utf-8"))]
-    html = (folder / PAGE).read_bytes().decode("utf-8", "surrogateescape")
+    html = (folder / PAGE).read_bytes()
     return Snapshot(engine=folder.parent.name, html=html, url=meta.get("url"), network=network)
 
 
@@ -181,7 +181,7 @@ def add_fixture(snapshot: Snapshot, name: str, root: Path) -> Path:
     if folder.exists():
         raise ConfigError(f"{folder} already exists; pick another name")
     folder.mkdir(parents=True)
-    (folder / PAGE).write_bytes(snapshot.html.encode("utf-8", "surrogateescape"))
+    (folder / PAGE).write_bytes(snapshot.html_bytes())
     if snapshot.network:
         records = [n.model_dump(mode="json") for n in snapshot.network]
         (folder / NETWORK).write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")

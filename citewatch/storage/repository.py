@@ -220,7 +220,7 @@ class Store:
         record = self.get_capture(capture_id)
         if "dom" not in record.artifacts:
             raise StorageError(f"capture {capture_id} has no stored page (status {record.status})")
-        html = self.artifact_bytes(record.artifacts["dom"]).decode("utf-8", "surrogateescape")
+        html = self.artifact_bytes(record.artifacts["dom"])
         network: list[NetworkRecord] = []
         if "network" in record.artifacts:
             raw = json.loads(self.artifact_bytes(record.artifacts["network"]))

@@ -28,9 +28,12 @@ def cli(db_url: str, tmp_path: Path) -> Callable[..., subprocess.CompletedProces
         "CITEWATCH_MAX_ATTEMPTS": "1",
     }
 
-    def run(*args: str, timeout: float = 180, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, timeout: float = 180, cwd: Path | None = None, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "citewatch", *args],
+            input=stdin,
             capture_output=True,
             text=True,
             timeout=timeout,

@@ -63,7 +63,7 @@ def test_grouped_chips_are_expanded_into_every_source(store, capture, replica) -
         if citation.group:
             groups.setdefault(citation.group, []).append(citation.url)
     assert groups, "the grouped scenario has +N chips"
-    dom = store.load_snapshot(summary.capture_id).html
+    dom = store.load_snapshot(summary.capture_id).html_bytes().decode()
     for urls in groups.values():
         assert len(urls) == len(set(urls)) > 1
     assert dom.count("data-cw-group-urls") == len(groups)
@@ -106,7 +106,7 @@ def test_broken_stream_is_incomplete_and_every_attempt_is_kept(store, capture, r
     assert {c.status for c in captures} == {"incomplete"}
     for record in captures:  # the partial answer of each attempt is stored
         snapshot = store.load_snapshot(record.id)
-        assert "markdown-content-0" in snapshot.html
+        assert b"markdown-content-0" in snapshot.html_bytes()
 
 
 def test_server_error_is_retried_then_answered(store, capture, replica) -> None:

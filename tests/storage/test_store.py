@@ -91,7 +91,7 @@ def test_a_capture_is_running_until_finished_then_round_trips(store: Store) -> N
     assert set(record.artifacts) == {"dom", "screenshot", "network"}
     assert store.artifact_bytes(record.artifacts["screenshot"]) == PNG
     snapshot = store.load_snapshot(capture_id)
-    assert snapshot.html == result().html and snapshot.network == result().network
+    assert snapshot.html_bytes() == result().html.encode() and snapshot.network == result().network
     assert snapshot.url == "https://www.perplexity.ai/search/x"
 
 
@@ -108,7 +108,7 @@ def test_undecodable_bytes_in_a_page_survive(store: Store) -> None:
     html = b"<html><body>\xff\xfe caf\xc3\xa9</body></html>".decode("utf-8", "surrogateescape")
     capture_id = new_capture(store)
     store.finish_capture(capture_id, result(html=html))
-    assert store.load_snapshot(capture_id).html == html
+    assert store.load_snapshot(capture_id).html_bytes() == html.encode("utf-8", "surrogateescape")
 
 
 def test_extractions_are_versioned_and_spread_into_rows(store: Store) -> None:

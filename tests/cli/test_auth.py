@@ -1,0 +1,31 @@
+"""`citewatch auth`: the session is saved readable by its owner only, used by capture, and never printed."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def test_auth_saves_a_private_session_that_capture_uses(cli, perplexity, tmp_path: Path) -> None:
+    # The consent scenario sets a cookie once accepted; `?scenario=` itself leaves one behind too.
+    done = cli("auth", "perplexity", "--headless", "--base-url", f"{perplexity.url}/?scenario=consent", stdin="\n")
+    assert done.returncode == 0, done.stderr
+    state_file = tmp_path / "config" / "auth" / "perplexity.json"
+    assert stat.S_IMODE(state_file.stat().st_mode) == 0o600
+    cookies = {c["name"]: c["value"] for c in json.loads(state_file.read_text())["cookies"]}
+    assert cookies.get("cw_scenario") == "consent"
+    assert "session saved to" in done.stdout
+    for value in cookies.values():
+        assert value not in done.stdout + done.stderr
+
+    captured = cli("capture", "perplexity", "best CRM", "--base-url", f"{perplexity.url}/")
+    assert captured.returncode == 0, captured.stdout + captured.stderr
+    shown = json.loads(cli("show", "1", "--format", "json").stdout)
+    assert shown["capture"]["account"] == "logged_in"
+    for value in cookies.values():
+        assert value not in captured.stdout + captured.stderr
