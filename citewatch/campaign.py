@@ -19,6 +19,7 @@ from typing import Any
 from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from citewatch.analysis.brands import brands_from_table
 from citewatch.engines import ENGINES
 from citewatch.errors import ConfigError
 
@@ -57,7 +58,7 @@ class Campaign(_Strict):
     concurrency: int = Field(default=1, ge=1, le=64)
     timeout_s: float = Field(default=120.0, gt=0)
     schedule: str | None = None  # cron expression; its slots name the runs
-    brands: dict[str, Any] | None = None  # inline brand table, or {file = "brands.toml"}
+    brands: dict[str, Any] | None = None  # inline [[brands.brand]] tables, or {file = "brands.toml"}
 
     @field_validator("engines")
     @classmethod
@@ -123,6 +124,8 @@ def parse_campaign(source: str, *, origin: str = "<campaign>", base_dir: Path | 
             where = f"line {line}, " if line else ""
             problems.append(f"{where}{key}: {error['msg']}")
         raise ConfigError(f"{origin}: " + "; ".join(problems)) from exc
+    if campaign.brands is not None:  # validated now, so a typo fails before the first capture
+        brands_from_table(campaign.brands, origin=f"{origin}: brands", base_dir=base_dir)
     for spec in campaign.engines.values():
         if spec.storage_state is not None:
             state = spec.storage_state.expanduser()

@@ -122,3 +122,22 @@ def test_slots_follow_the_schedule() -> None:
 def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read campaign"):
         load_campaign(tmp_path / "nope.toml")
+
+
+def test_brands_inline_or_from_a_file_are_validated(tmp_path: Path) -> None:
+    (tmp_path / "brands.toml").write_text('[[brand]]\nname = "Acme"\ndomains = ["acme.example"]\nours = true\n')
+    path = tmp_path / "c.toml"
+    path.write_text(GOOD + '\n[brands]\nfile = "brands.toml"\n')
+    assert load_campaign(path).brands == {"file": "brands.toml"}
+    inline = GOOD + '\n[[brands.brand]]\nname = "Acme"\n[[brands.brand]]\nname = "Bolt"\nalias = ["B"]\n'
+    with pytest.raises(ConfigError, match=r"brands: brand.1.alias: Extra inputs are not permitted"):
+        parse_campaign(inline)
+    (tmp_path / "brands.toml").unlink()
+    with pytest.raises(ConfigError, match="cannot read brand file"):
+        load_campaign(path)
+
+
+@pytest.mark.parametrize("name", ["replica-campaign.toml", "weekly-crm.toml"])
+def test_the_shipped_examples_are_valid(name: str) -> None:
+    campaign = load_campaign(Path(__file__).resolve().parents[2] / "examples" / name)
+    assert list(expand(campaign, "slot"))
