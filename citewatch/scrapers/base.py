@@ -12,10 +12,13 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from citewatch.scrapers import steps
 from citewatch.scrapers.browser import Identity
+
+SUBMIT_WAIT_S = 3.0  # how long a send button may take to enable itself after the text is in
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +60,16 @@ class ChatScraper:
     def submit(self, page: Page, target: Target) -> None:
         box = page.locator(self.input).first
         box.click()
-        page.keyboard.type(target.prompt)
+        # The text arrives as one input event, the last character as real key presses: editors that listen
+        # to keys (Lexical, ProseMirror, Quill) enable their send button, without typing 20 ms per character.
+        page.keyboard.insert_text(target.prompt[:-1])
+        page.keyboard.type(target.prompt[-1:])
         if self.submit_button:
-            button = page.locator(self.submit_button).first
-            if button.is_visible() and button.is_enabled():
-                button.click()
+            try:
+                page.locator(self.submit_button).first.click(timeout=SUBMIT_WAIT_S * 1000)
                 return
+            except PlaywrightError:
+                pass  # no usable send button: Enter is what a person would press next
         page.keyboard.press("Enter")
 
     def wait_for_answer(self, page: Page, target: Target) -> None:

@@ -52,10 +52,11 @@ class PerplexityScraper(ChatScraper):
     def _expand_groups(self, page: Page) -> None:
         """Hover each "+N" chip and write the sources its popover lists onto the chip for the extractor."""
         chips = page.locator(_CHIP)
-        for index in range(chips.count()):
-            chip = chips.nth(index)
-            if not _GROUP_LABEL.search(chip.inner_text()):
+        labels: list[str] = chips.evaluate_all("(chips) => chips.map((chip) => chip.textContent)")
+        for index, label in enumerate(labels):
+            if not _GROUP_LABEL.search(label.strip()):
                 continue
+            chip = chips.nth(index)
             chip.hover()
             popover = page.locator(_POPOVER).last
             try:

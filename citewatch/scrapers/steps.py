@@ -54,16 +54,17 @@ def check_response(response: Response | None) -> None:
 
 def dismiss_consent(page: Page, buttons: tuple[str, ...], timeout_s: float = 3.0) -> bool:
     """Click the first visible consent button; raise when a consent prompt stays in the way."""
-    for selector in buttons:
-        button = page.locator(selector).first
-        if button.count() and button.is_visible():
-            try:
-                button.click(timeout=timeout_s * 1000)
-                button.wait_for(state="hidden", timeout=timeout_s * 1000)
-            except PlaywrightError as exc:
-                raise ConsentRequiredError(f"the consent prompt could not be dismissed: {exc}") from exc
-            return True
-    return False
+    if not buttons:
+        return False
+    button = page.locator(", ".join(buttons)).first  # one round trip for every known button
+    if not button.is_visible():
+        return False
+    try:
+        button.click(timeout=timeout_s * 1000)
+        button.wait_for(state="hidden", timeout=timeout_s * 1000)
+    except PlaywrightError as exc:
+        raise ConsentRequiredError(f"the consent prompt could not be dismissed: {exc}") from exc
+    return True
 
 
 _STATE_JS = """
