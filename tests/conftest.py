@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 CAPTURES = Path(os.environ.get("CITEWATCH_CAPTURES", ROOT.parent / "shared" / "captures"))
+PG_URL = os.environ.get("CITEWATCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def service_unavailable(reason: str) -> None:
+    """Outside CI a missing service skips the test with the reason; in CI (CI=true) it fails it."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI must run this test)")
+    pytest.skip(reason)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -57,3 +72,70 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CITEWATCH_DB_URL", f"sqlite:///{tmp_path / 'citewatch.db'}")
     monkeypatch.setenv("CITEWATCH_CONFIG_DIR", str(tmp_path / "config"))
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """The real PostgreSQL server, in a fresh schema dropped after the test so runs never collide."""
+    admin = create_engine(PG_URL)
+    try:
+        with admin.connect():
+            pass
+    except OperationalError as exc:
+        admin.dispose()
+        service_unavailable(f"PostgreSQL unreachable at {PG_URL}: {str(exc.orig).strip().splitlines()[0]}")
+    schema = f"cw_test_{uuid.uuid4().hex[:12]}"
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The real Redis server, on a database index of its own, emptied first."""
+    url = os.environ.get("CITEWATCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except redis.RedisError as exc:
+        service_unavailable(f"Redis unreachable at {url}: {exc}")
+    return url
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'citewatch.db'}"
+
+
+@pytest.fixture
+def cli_env(db_url: str, tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "COLUMNS": "200",
+        "CITEWATCH_DB_URL": db_url,
+        "CITEWATCH_CONFIG_DIR": str(tmp_path / "config"),
+        "CITEWATCH_MAX_ATTEMPTS": "1",
+    }
+
+
+@pytest.fixture
+def cli(cli_env: dict[str, str], tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run `citewatch ARGS` as users do, in a child process (browsers cannot nest in pytest-playwright's loop)."""
+
+    def run(*args: str, timeout: float = 300, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "citewatch", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=cli_env,
+            cwd=tmp_path,
+            check=False,
+        )
+
+    return run

@@ -6,12 +6,25 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from citewatch.models import Extraction
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)
+
+
+def progress_bar(*, transient: bool = False) -> Progress:
+    """The one progress bar style of every long command."""
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    return Progress(*columns, console=console, transient=transient)
 
 
 def _visible(value: bool | None) -> str:

@@ -6,17 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from citewatch.cli._options import DbOpt, EngineArg, open_store, saved_session
-from citewatch.cli._render import citations_table, console, domain_frequency_table
+from citewatch.cli._render import citations_table, console, domain_frequency_table, progress_bar
 from citewatch.config import get_settings
 from citewatch.engines import get_engine
 from citewatch.models import CaptureStatus
@@ -77,14 +69,7 @@ def capture_repeated(
     """Capture `repeat` times under one run, with a progress bar."""
     run_id = store.start_run(kind=kind, label=target.prompt[:200])
     summaries: list[CaptureSummary] = []
-    columns = (
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as progress:
+    with progress_bar(transient=True) as progress:
         task = progress.add_task(f"{engine}: {target.prompt[:50]}", total=repeat)
         for _ in range(repeat):
             summaries.append(

@@ -7,19 +7,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from citewatch import batch
 from citewatch.batch import JobOutcome, JobState
 from citewatch.campaign import Campaign, Job, expand, load_campaign, schedule_slot
 from citewatch.cli._options import DbOpt, open_store
-from citewatch.cli._render import console
+from citewatch.cli._render import console, progress_bar
 from citewatch.config import get_settings
 from citewatch.runner import RetryPolicy
 from citewatch.scrapers.browser import BrowserOptions
 
-_COLUMNS = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
 QUEUE_POLL_S = 1.0
 
 
@@ -55,14 +53,7 @@ def run(
     if queue:
         _run_queued(campaign, jobs, run_id=run_id, db_url=db_url, wait=wait)
         return
-    columns = (
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console) as progress:
+    with progress_bar() as progress:
         task = progress.add_task(f"{campaign.name} {slot}", total=len(jobs))
 
         def advance(outcome: JobOutcome) -> None:
@@ -94,7 +85,7 @@ def _run_queued(campaign: Campaign, jobs: list[Job], *, run_id: int, db_url: str
     console.print(f"sent {sent} jobs to {queue.broker_url()}; workers store into {db_url}")
     if not wait:
         return
-    with Progress(*_COLUMNS, console=console) as progress, open_store(db_url) as store:
+    with progress_bar() as progress, open_store(db_url) as store:
         task = progress.add_task(f"{campaign.name} (queued)", total=len(jobs))
         while True:
             states = batch.plan(store, jobs)

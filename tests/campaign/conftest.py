@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -62,30 +59,3 @@ def write_campaign(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
-
-
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'campaign.db'}"
-
-
-@pytest.fixture
-def cli_env(db_url: str) -> dict[str, str]:
-    return {**os.environ, "COLUMNS": "200", "CITEWATCH_DB_URL": db_url}
-
-
-@pytest.fixture
-def cli(cli_env: dict[str, str]) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run `citewatch ARGS` in a child process (browsers cannot nest in pytest-playwright's event loop)."""
-
-    def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "citewatch", *args],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env=cli_env,
-            check=False,
-        )
-
-    return run

@@ -10,15 +10,10 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-import redis
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 
 from citewatch.batch import job_attempts
 from citewatch.campaign import expand, parse_campaign
@@ -27,8 +22,6 @@ from citewatch.storage import Store
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.browser]
 
-PG_URL = os.environ.get("CITEWATCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("CITEWATCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 CAMPAIGN = """
 name = "queued"
 repeats = 2
@@ -42,48 +35,17 @@ base_url = "{url}"
 """
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI must run the distributed tests)")
-    pytest.skip(reason)
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    admin = create_engine(PG_URL)
-    try:
-        with admin.connect():
-            pass
-    except OperationalError as exc:
-        _unavailable(f"PostgreSQL unreachable at {PG_URL}: {str(exc.orig).strip().splitlines()[0]}")
-    schema = f"cw_queue_{uuid.uuid4().hex[:10]}"
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
-
-
-@pytest.fixture
-def broker_url() -> str:
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.flushdb()
-    except redis.RedisError as exc:
-        _unavailable(f"Redis unreachable at {REDIS_URL}: {exc}")
-    return REDIS_URL
-
-
-def test_two_workers_one_killed_mid_job_no_job_lost_or_doubled(pg_url: str, broker_url: str, tmp_path: Path) -> None:
+def test_two_workers_one_killed_mid_job_no_job_lost_or_doubled(
+    postgres_url: str, redis_url: str, tmp_path: Path
+) -> None:
     env = {
         **os.environ,
-        "CITEWATCH_DB_URL": pg_url,
-        "CITEWATCH_BROKER_URL": broker_url,
+        "CITEWATCH_DB_URL": postgres_url,
+        "CITEWATCH_BROKER_URL": redis_url,
         "CITEWATCH_QUEUE_VISIBILITY_S": "5",  # a vanished worker's job comes back after 5 s
         "CITEWATCH_MAX_ATTEMPTS": "1",
     }
-    Store.open(pg_url).close()  # `citewatch db upgrade`, as the deployment docs say
+    Store.open(postgres_url).close()  # `citewatch db upgrade`, as the deployment docs say
     with serve("perplexity", answer_seconds=2.0) as server, ExitStack() as stack:
         campaign_path = tmp_path / "queued.toml"
         campaign_path.write_text(CAMPAIGN.format(url=f"{server.url}/"))
@@ -109,7 +71,7 @@ def test_two_workers_one_killed_mid_job_no_job_lost_or_doubled(pg_url: str, brok
             )
             assert sent.returncode == 0, sent.stdout + sent.stderr
             assert "sent 4 jobs" in sent.stdout
-            with Store.open(pg_url) as store:
+            with Store.open(postgres_url) as store:
                 deadline = time.monotonic() + 90
                 while time.monotonic() < deadline and len(store.list_captures(status="running")) < 2:
                     time.sleep(0.2)
