@@ -112,13 +112,16 @@ def _print_plan(planned: list[tuple[Job, JobState]], jobs: list[Job]) -> None:
 
 
 def _print_summary(report: batch.RunReport) -> None:
-    statuses = ("answered", "no_answer", "blocked", "captcha", "login_required", "error", "incomplete", "cooled_down")
+    """One row per outcome that happened, one column per engine: narrow enough for any terminal."""
+    by_engine = report.by_engine()
+    engines = sorted(by_engine)
     table = Table(title="Run summary", title_justify="left")
-    table.add_column("engine")
-    for status in statuses:
-        table.add_column(status)
-    table.add_column("engine_changed")
-    for engine, counts in sorted(report.by_engine().items()):
-        changed = sum(o.engine_changed for o in report.outcomes if o.job.engine == engine)
-        table.add_row(engine, *(str(counts.get(s, 0)) for s in statuses), str(changed))
+    table.add_column("outcome")
+    for engine in engines:
+        table.add_column(engine, justify="right")
+    seen = {status for counts in by_engine.values() for status in counts}
+    for status in ("answered", "no_answer", *sorted(seen - {"answered", "no_answer"})):
+        table.add_row(status.replace("_", " "), *(str(by_engine[e].get(status, 0)) for e in engines))
+    changed = [sum(o.engine_changed for o in report.outcomes if o.job.engine == e) for e in engines]
+    table.add_row("page changed", *(str(n) for n in changed))
     console.print(table)
