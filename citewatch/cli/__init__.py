@@ -11,7 +11,21 @@ import traceback
 
 import typer
 
-from citewatch.cli import auth, capture, db, demo, extract, fixtures, replay, replica, run, schedule, show, worker
+from citewatch.cli import (
+    auth,
+    capture,
+    db,
+    demo,
+    export,
+    extract,
+    fixtures,
+    replay,
+    replica,
+    run,
+    schedule,
+    show,
+    worker,
+)
 from citewatch.errors import CitewatchError
 
 app = typer.Typer(
@@ -31,6 +45,7 @@ app.command()(demo.demo)
 app.command()(run.run)
 app.command()(schedule.schedule)
 app.command()(worker.worker)
+app.command()(export.export)
 app.add_typer(db.app, name="db")
 app.add_typer(fixtures.app, name="fixtures")
 

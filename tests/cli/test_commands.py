@@ -110,3 +110,17 @@ def test_schedule_prints_cron_and_systemd(cli, tmp_path: Path) -> None:
     assert "30 6 * * 1-5 cd " in done.stdout and " run " in done.stdout
     assert "OnCalendar=Mon..Fri *-*-* 6:30:00" in done.stdout
     assert "citewatch-crm.timer" in done.stdout
+
+
+def test_export_streams_csv_and_jsonl(cli, perplexity, tmp_path: Path) -> None:
+    assert cli("capture", "perplexity", "best CRM", "--base-url", f"{perplexity.url}/").returncode == 0
+    csv_out = cli("export", "--table", "citations", "--format", "csv")
+    assert csv_out.returncode == 0, csv_out.stderr
+    header, *rows = csv_out.stdout.strip().splitlines()
+    assert header.startswith("capture_id,run_id,engine,prompt,locale,started_at,extractor_version,position,kind")
+    assert rows and all(row.startswith("1,1,perplexity,best CRM,") for row in rows)
+    assert f"exported {len(rows)} citations rows" in csv_out.stderr
+    done = cli("export", "--table", "captures", "--output", str(tmp_path / "captures.jsonl"))
+    assert done.returncode == 0
+    (line,) = (tmp_path / "captures.jsonl").read_text().splitlines()
+    assert json.loads(line)["status"] == "answered"

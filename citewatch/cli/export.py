@@ -1,0 +1,40 @@
+"""`citewatch export`: stream stored rows as JSON lines or CSV for pandas, DuckDB or a spreadsheet."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import nullcontext
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from citewatch.cli._options import DbOpt, open_store
+from citewatch.cli._render import errors
+from citewatch.storage.export import QUERIES, stream, write_csv, write_jsonl
+
+ExportTable = StrEnum("ExportTable", [(name, name) for name in QUERIES])  # type: ignore[misc]
+DEFAULT_TABLE = ExportTable("citations")
+
+
+class ExportFormat(StrEnum):
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+def export(
+    table: Annotated[ExportTable, typer.Option("--table", "-t", help="What to export.")] = DEFAULT_TABLE,
+    output_format: Annotated[ExportFormat, typer.Option("--format", "-f", help="File format.")] = ExportFormat.jsonl,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: standard output).")
+    ] = None,
+    db: DbOpt = None,
+) -> None:
+    """Stream a table (runs, captures, citations, sources, mentions) without loading it all in memory."""
+    with open_store(db) as store:
+        columns, rows = stream(store, str(table))
+        target = output.open("w", newline="", encoding="utf-8") if output else nullcontext(sys.stdout)
+        with target as out:
+            count = write_jsonl(rows, out) if output_format is ExportFormat.jsonl else write_csv(columns, rows, out)
+    errors.print(f"exported {count} {table} rows" + (f" to {output}" if output else ""))

@@ -1,0 +1,134 @@
+"""Streaming exports for other tools (pandas, DuckDB, spreadsheets): rows are read in batches, never all at once.
+
+Row tables (citations, sources, mentions) come from each capture's newest extraction, joined with the
+capture's engine, prompt and time, so one file answers "who cited what, where, when".
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import IO, Any
+
+from sqlalchemy import Select, func, select
+
+from citewatch.storage import tables as t
+from citewatch.storage.repository import Store
+
+BATCH = 1000
+
+
+def _latest_extractions() -> Any:
+    return select(func.max(t.ExtractionRow.id).label("id")).group_by(t.ExtractionRow.capture_id).subquery("latest")
+
+
+def _capture_columns() -> tuple[Any, ...]:
+    return (
+        t.Capture.id.label("capture_id"),
+        t.Capture.run_id,
+        t.Capture.engine,
+        t.Prompt.text.label("prompt"),
+        t.Capture.locale,
+        t.Capture.started_at,
+    )
+
+
+def _rows_of(row_table: type[t.Base], columns: tuple[str, ...]) -> AnySelect:
+    latest = _latest_extractions()
+    return (
+        select(*_capture_columns(), t.ExtractionRow.extractor_version, *(getattr(row_table, c) for c in columns))
+        .join(t.ExtractionRow, t.ExtractionRow.id == row_table.extraction_id)  # type: ignore[attr-defined]
+        .join(latest, latest.c.id == t.ExtractionRow.id)
+        .join(t.Capture, t.Capture.id == t.ExtractionRow.capture_id)
+        .join(t.Prompt, t.Prompt.id == t.Capture.prompt_id)
+        .order_by(t.Capture.id, row_table.position if hasattr(row_table, "position") else row_table.id)  # type: ignore[attr-defined]
+    )
+
+
+AnySelect = Select[*tuple[Any, ...]]
+
+QUERIES: dict[str, AnySelect] = {
+    "runs": select(
+        t.Run.id, t.Run.kind, t.Run.label, t.Run.campaign, t.Run.status, t.Run.started_at, t.Run.finished_at
+    ).order_by(t.Run.id),
+    "captures": select(
+        *_capture_columns(),
+        t.Capture.attempt,
+        t.Capture.status,
+        t.Capture.account,
+        t.Capture.answer_seconds,
+        t.Capture.error,
+        t.Capture.job_key,
+    )
+    .join(t.Prompt, t.Prompt.id == t.Capture.prompt_id)
+    .order_by(t.Capture.id),
+    "citations": _rows_of(
+        t.CitationRow,
+        (
+            "position",
+            "kind",
+            "label",
+            "url",
+            "canonical_url",
+            "domain",
+            "title",
+            "block_index",
+            "char_start",
+            "group",
+            "visible",
+        ),
+    ),
+    "sources": _rows_of(
+        t.SourceRow,
+        (
+            "position",
+            "kind",
+            "url",
+            "canonical_url",
+            "domain",
+            "title",
+            "site_name",
+            "snippet",
+            "published",
+            "cited",
+            "visible",
+        ),
+    ),
+    "mentions": _rows_of(t.MentionRow, ("text", "block_index", "char_start", "list_rank")),
+}
+
+
+def stream(store: Store, table: str) -> tuple[list[str], Iterator[dict[str, Any]]]:
+    """The column names and a lazy iterator of rows of one exported table."""
+    query = QUERIES[table]
+    columns = [c.name for c in query.selected_columns]
+
+    def rows() -> Iterator[dict[str, Any]]:
+        with store.engine.connect() as connection:
+            result = connection.execution_options(stream_results=True, yield_per=BATCH).execute(query)
+            for row in result:
+                yield dict(zip(columns, row, strict=True))
+
+    return columns, rows()
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def write_jsonl(rows: Iterator[dict[str, Any]], out: IO[str]) -> int:
+    count = 0
+    for count, row in enumerate(rows, start=1):  # noqa: B007 - the count after the loop is the result
+        out.write(json.dumps({k: _plain(v) for k, v in row.items()}, ensure_ascii=False) + "\n")
+    return count
+
+
+def write_csv(columns: list[str], rows: Iterator[dict[str, Any]], out: IO[str]) -> int:
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    count = 0
+    for count, row in enumerate(rows, start=1):  # noqa: B007 - the count after the loop is the result
+        writer.writerow({k: _plain(v) for k, v in row.items()})
+    return count
