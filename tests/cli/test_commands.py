@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -124,3 +129,23 @@ def test_export_streams_csv_and_jsonl(cli, perplexity, tmp_path: Path) -> None:
     assert done.returncode == 0
     (line,) = (tmp_path / "captures.jsonl").read_text().splitlines()
     assert json.loads(line)["status"] == "answered"
+
+
+def test_replica_command_serves_until_interrupted(cli_env) -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-m", "citewatch", "replica", "perplexity", "--port", "0", "--scenario", "cloudflare"],
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = child.stdout.readline()
+        assert "perplexity replica (cloudflare) at http://127.0.0.1:" in first
+        url = first.split(" at ")[1].split()[0]
+        with pytest.raises(urllib.error.HTTPError) as wall:
+            urllib.request.urlopen(url + "/", timeout=10)  # noqa: S310 - a loopback URL this test started
+        assert wall.value.code == 403
+    finally:
+        child.send_signal(signal.SIGINT)
+        assert child.wait(timeout=20) == 0
+        child.stdout.close()
