@@ -145,6 +145,7 @@ def test_replica_command_serves_until_interrupted(cli_env) -> None:
         with pytest.raises(urllib.error.HTTPError) as wall:
             urllib.request.urlopen(url + "/", timeout=10)  # noqa: S310 - a loopback URL this test started
         assert wall.value.code == 403
+        wall.value.close()
     finally:
         child.send_signal(signal.SIGINT)
         assert child.wait(timeout=20) == 0
