@@ -21,6 +21,7 @@ from citewatch.cli import (
     fixtures,
     replay,
     replica,
+    report,
     run,
     schedule,
     show,
@@ -46,6 +47,7 @@ app.command()(run.run)
 app.command()(schedule.schedule)
 app.command()(worker.worker)
 app.command()(export.export)
+app.command()(report.report)
 app.add_typer(db.app, name="db")
 app.add_typer(fixtures.app, name="fixtures")
 

@@ -1,0 +1,102 @@
+"""Citation stability per prompt and engine, read from the store in one streamed query.
+
+For every (engine, prompt) the answered captures are the runs; each run's cited domains come from its
+newest extraction. Rows arrive ordered, so one pass groups them without holding the whole table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from citewatch.analysis import metrics
+from citewatch.models import CaptureStatus
+from citewatch.storage import tables as t
+from citewatch.storage.repository import Store
+
+
+@dataclass(frozen=True, slots=True)
+class DomainRate:
+    domain: str
+    rate: metrics.Proportion
+
+
+@dataclass(slots=True)
+class PromptStability:
+    """How one engine cited for one prompt over repeated runs."""
+
+    engine: str
+    prompt: str
+    runs: list[frozenset[str]] = field(default_factory=list)  # cited domains per run, oldest first
+
+    @property
+    def n(self) -> int:
+        return len(self.runs)
+
+    def domains(self) -> list[DomainRate]:
+        """Citation rate of every cited domain (runs citing it ÷ runs), most cited first."""
+        seen = set().union(*self.runs) if self.runs else set()
+        rates = [DomainRate(d, metrics.rate(self.runs, d)) for d in seen]
+        return sorted(rates, key=lambda r: (-r.rate.k, r.domain))
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "engine": self.engine,
+            "prompt": self.prompt,
+            "runs": self.n,
+            "mean_pairwise_jaccard": round(metrics.mean_pairwise_jaccard(self.runs), 4),
+            "change_rate": round(metrics.change_rate(self.runs), 4),
+            "exact_repeat_probability": round(metrics.exact_repeat_probability([sorted(r) for r in self.runs]), 4),
+            "domains": [
+                {
+                    "domain": r.domain,
+                    "runs": r.rate.k,
+                    "rate": round(r.rate.value, 4),
+                    "ci95": [round(r.rate.low, 4), round(r.rate.high, 4)],
+                }
+                for r in self.domains()
+            ],
+        }
+
+
+def stability(
+    store: Store, *, engine: str | None = None, prompt: str | None = None, since: datetime | None = None
+) -> Iterator[PromptStability]:
+    """One `PromptStability` per (engine, prompt) with answered captures, streamed from SQL."""
+    latest = select(func.max(t.ExtractionRow.id).label("id")).group_by(t.ExtractionRow.capture_id).subquery()
+    query = (
+        select(t.Capture.engine, t.Prompt.text, t.Capture.id, t.CitationRow.domain)
+        .join(t.Prompt, t.Prompt.id == t.Capture.prompt_id)
+        .join(t.ExtractionRow, t.ExtractionRow.capture_id == t.Capture.id)
+        .join(latest, latest.c.id == t.ExtractionRow.id)
+        .outerjoin(t.CitationRow, t.CitationRow.extraction_id == t.ExtractionRow.id)
+        .where(t.Capture.status == CaptureStatus.answered.value)
+        .order_by(t.Capture.engine, t.Prompt.text, t.Capture.started_at, t.Capture.id)
+    )
+    if engine is not None:
+        query = query.where(t.Capture.engine == engine)
+    if prompt is not None:
+        query = query.where(t.Prompt.text == prompt)
+    if since is not None:
+        query = query.where(t.Capture.started_at >= since)
+    current: PromptStability | None = None
+    run_id: int | None = None
+    domains: set[str] = set()
+    with store.engine.connect() as connection:
+        for row_engine, row_prompt, capture_id, domain in connection.execution_options(yield_per=5000).execute(query):
+            if current is None or (row_engine, row_prompt) != (current.engine, current.prompt):
+                if current is not None:
+                    current.runs.append(frozenset(domains))
+                    yield current
+                current, run_id, domains = PromptStability(row_engine, row_prompt), capture_id, set()
+            elif capture_id != run_id:
+                current.runs.append(frozenset(domains))
+                run_id, domains = capture_id, set()
+            if domain:
+                domains.add(domain)
+    if current is not None:
+        current.runs.append(frozenset(domains))
+        yield current
