@@ -97,3 +97,58 @@ def runs_needed(half_width: float, p: float = 0.5, z: float = Z_95) -> int:
     if not 0 < half_width < 1:
         raise ValueError("half_width must be between 0 and 1")
     return max(1, math.ceil(z * z * p * (1 - p) / (half_width * half_width)))
+
+
+@dataclass(frozen=True, slots=True)
+class ShareOfVoice:
+    """Both published variants, labelled, since vendors mean different things by the name."""
+
+    by_mentions: float  # brand mentions ÷ mentions of all tracked brands (Profound, Peec)
+    by_answers: float  # answers mentioning the brand ÷ answers mentioning it or a competitor (AirOps)
+
+
+def share_of_voice(runs: Sequence[Sequence[Hashable]], brand: Hashable) -> ShareOfVoice:
+    """Share of voice of `brand`; `runs` are the tracked brands named in each answer (one entry per mention).
+
+    by_mentions = Σ_r count(brand in B_r) / Σ_r |B_r|;  by_answers = |{r: brand ∈ B_r}| / |{r: B_r ≠ ∅}|.
+    """
+    mentions = sum(len(run) for run in runs)
+    ours = sum(list(run).count(brand) for run in runs)
+    named = [run for run in runs if run]
+    return ShareOfVoice(
+        by_mentions=ours / mentions if mentions else 0.0,
+        by_answers=sum(brand in run for run in named) / len(named) if named else 0.0,
+    )
+
+
+def rank_histogram(runs: Sequence[Sequence[Hashable]], brand: Hashable) -> dict[str, int]:
+    """How often the brand was named 1st, 2nd, … (order of first mention), and how often it was absent."""
+    histogram: dict[str, int] = {}
+    for run in runs:
+        order = list(dict.fromkeys(run))
+        key = str(order.index(brand) + 1) if brand in order else "absent"
+        histogram[key] = histogram.get(key, 0) + 1
+    return histogram
+
+
+def average_rank(runs: Sequence[Sequence[Hashable]], brand: Hashable) -> float | None:
+    """Mean rank of first mention over the runs that name the brand; None when it is never named."""
+    ranks = [list(dict.fromkeys(run)).index(brand) + 1 for run in runs if brand in run]
+    return sum(ranks) / len(ranks) if ranks else None
+
+
+def cited_mentioned(mentioned: Sequence[bool], cited: Sequence[bool]) -> dict[str, int]:
+    """The cross-tab of runs: cited and mentioned / cited only / mentioned only / invisible (Canonry)."""
+    table = {"cited_and_mentioned": 0, "cited_only": 0, "mentioned_only": 0, "invisible": 0}
+    for is_mentioned, is_cited in zip(mentioned, cited, strict=True):
+        key = (
+            "cited_and_mentioned"
+            if is_mentioned and is_cited
+            else "cited_only"
+            if is_cited
+            else "mentioned_only"
+            if is_mentioned
+            else "invisible"
+        )
+        table[key] += 1
+    return table

@@ -73,3 +73,27 @@ def test_pairwise_measures_are_probabilities(runs: list[frozenset[str]]) -> None
     assert 0.0 <= m.mean_pairwise_jaccard(runs) <= 1.0
     assert 0.0 <= m.exact_repeat_probability([sorted(r) for r in runs]) <= 1.0
     assert 0.0 <= m.change_rate(runs) <= 1.0
+
+
+def test_share_of_voice_both_variants() -> None:
+    runs = [["acme", "bolt", "acme"], ["bolt"], [], ["acme"]]
+    sov = m.share_of_voice(runs, "acme")
+    assert sov.by_mentions == 3 / 5  # 3 acme mentions of 5 tracked mentions
+    assert sov.by_answers == 2 / 3  # 2 of the 3 answers naming anyone name acme
+    assert m.share_of_voice([[], []], "acme") == m.ShareOfVoice(0.0, 0.0)
+
+
+def test_rank_measures_and_cross_tab() -> None:
+    runs = [["bolt", "acme", "bolt"], ["acme"], ["bolt"]]
+    assert m.rank_histogram(runs, "acme") == {"2": 1, "1": 1, "absent": 1}
+    assert m.average_rank(runs, "acme") == 1.5
+    assert m.average_rank(runs, "zeta") is None
+    tab = m.cited_mentioned([True, True, False, False], [True, False, True, False])
+    assert tab == {"cited_and_mentioned": 1, "cited_only": 1, "mentioned_only": 1, "invisible": 1}
+
+
+@given(st.lists(st.lists(st.sampled_from("abc"), max_size=4), max_size=8))
+def test_share_of_voice_is_a_share(runs: list[list[str]]) -> None:
+    total = sum(m.share_of_voice(runs, brand).by_mentions for brand in "abc")
+    assert total == pytest.approx(1.0) or not any(runs)
+    assert all(0.0 <= m.share_of_voice(runs, b).by_answers <= 1.0 for b in "abc")
