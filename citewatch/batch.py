@@ -157,7 +157,7 @@ def _run_in_process(campaign: Campaign, job: Job, run_id: int, policy: RetryPoli
 
 
 @dataclass(slots=True)
-class _Pacer:
+class Pacer:
     """Per-engine pacing and cool-down, decided in the parent so workers need not agree."""
 
     campaign: Campaign
@@ -199,7 +199,7 @@ def run_jobs(
 ) -> RunReport:
     """Run `jobs` with `campaign.concurrency` browser processes (in this process when it is 1)."""
     report = RunReport()
-    pacer = _Pacer(campaign)
+    pacer = Pacer(campaign)
     pending = deque(jobs)
 
     def finish(outcome: JobOutcome) -> None:
