@@ -113,6 +113,7 @@ def memory(url: str, levels: list[int]) -> None:
     target = Target(prompt=PROMPT, base_url=url, timeout_s=60)
     with open_browser(BrowserOptions()) as session:
         baseline = _rss_mb({os.getpid()})
+        previous = (0, baseline)
         for n in levels:
             with ExitStack() as stack:
                 for _ in range(n):
@@ -121,7 +122,11 @@ def memory(url: str, levels: list[int]) -> None:
                     scraper.submit(page, target)
                     scraper.wait_for_answer(page, target)
                 now = _rss_mb({os.getpid()})
-            print(f"    N={n}: {now:7.0f} MB in all, {(now - baseline) / n:6.0f} MB per context")
+            marginal = (now - previous[1]) / (n - previous[0])
+            print(
+                f"    N={n}: {now:7.0f} MB in all, {(now - baseline) / n:5.0f} MB per context, {marginal:5.0f} MB per added one"
+            )
+            previous = (n, now)
 
 
 def main() -> int:
