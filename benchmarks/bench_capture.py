@@ -123,8 +123,9 @@ def memory(url: str, levels: list[int]) -> None:
                     scraper.wait_for_answer(page, target)
                 now = _rss_mb({os.getpid()})
             marginal = (now - previous[1]) / (n - previous[0])
+            per_context = (now - baseline) / n
             print(
-                f"    N={n}: {now:7.0f} MB in all, {(now - baseline) / n:5.0f} MB per context, {marginal:5.0f} MB per added one"
+                f"    N={n}: {now:7.0f} MB in all, {per_context:5.0f} MB per context, {marginal:5.0f} MB per added one"
             )
             previous = (n, now)
 
