@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from citewatch.analysis import metrics
-from citewatch.models import CaptureStatus
+from citewatch.analysis.brands import BrandSet, match_mentions
+from citewatch.models import CaptureStatus, Extraction
 from citewatch.storage import tables as t
 from citewatch.storage.repository import Store
 
@@ -99,4 +100,102 @@ def stability(
                 domains.add(domain)
     if current is not None:
         current.runs.append(frozenset(domains))
+        yield current
+
+
+@dataclass(slots=True)
+class BrandVisibility:
+    """How one engine named the tracked brands for one prompt over repeated runs."""
+
+    engine: str
+    prompt: str
+    runs: list[list[str]] = field(default_factory=list)  # brands named per run (one entry per mention), in order
+
+    @property
+    def n(self) -> int:
+        return len(self.runs)
+
+    def rows(self, brands: BrandSet) -> list[BrandRow]:
+        rows = []
+        for brand in brands.brand:
+            sov = metrics.share_of_voice(self.runs, brand.name)
+            rows.append(
+                BrandRow(
+                    engine=self.engine,
+                    prompt=self.prompt,
+                    brand=brand.name,
+                    ours=brand.ours,
+                    runs=self.n,
+                    mention_rate=metrics.rate([set(run) for run in self.runs], brand.name),
+                    sov_mentions=sov.by_mentions,
+                    sov_answers=sov.by_answers,
+                    average_rank=metrics.average_rank(self.runs, brand.name),
+                )
+            )
+        return rows
+
+
+@dataclass(frozen=True, slots=True)
+class BrandRow:
+    engine: str
+    prompt: str
+    brand: str
+    ours: bool
+    runs: int
+    mention_rate: metrics.Proportion
+    sov_mentions: float
+    sov_answers: float
+    average_rank: float | None
+
+    def as_json(self) -> dict[str, object]:
+        rate = self.mention_rate
+        return {
+            "engine": self.engine,
+            "prompt": self.prompt,
+            "brand": self.brand,
+            "ours": self.ours,
+            "runs": self.runs,
+            "mention_rate": round(rate.value, 4),
+            "ci95_low": round(rate.low, 4),
+            "ci95_high": round(rate.high, 4),
+            "sov_mentions": round(self.sov_mentions, 4),
+            "sov_answers": round(self.sov_answers, 4),
+            "average_rank": None if self.average_rank is None else round(self.average_rank, 2),
+        }
+
+
+def brand_visibility(
+    store: Store,
+    brands: BrandSet,
+    *,
+    engine: str | None = None,
+    prompt: str | None = None,
+    since: datetime | None = None,
+) -> Iterator[BrandVisibility]:
+    """Brands recomputed from each answered capture's newest stored extraction (no recapture needed)."""
+    latest = select(func.max(t.ExtractionRow.id).label("id")).group_by(t.ExtractionRow.capture_id).subquery()
+    query = (
+        select(t.Capture.engine, t.Prompt.text, t.ExtractionRow.data)
+        .join(t.Prompt, t.Prompt.id == t.Capture.prompt_id)
+        .join(t.ExtractionRow, t.ExtractionRow.capture_id == t.Capture.id)
+        .join(latest, latest.c.id == t.ExtractionRow.id)
+        .where(t.Capture.status == CaptureStatus.answered.value)
+        .order_by(t.Capture.engine, t.Prompt.text, t.Capture.started_at, t.Capture.id)
+    )
+    if engine is not None:
+        query = query.where(t.Capture.engine == engine)
+    if prompt is not None:
+        query = query.where(t.Prompt.text == prompt)
+    if since is not None:
+        query = query.where(t.Capture.started_at >= since)
+    current: BrandVisibility | None = None
+    with store.engine.connect() as connection:
+        for row_engine, row_prompt, data in connection.execution_options(yield_per=500).execute(query):
+            if current is None or (row_engine, row_prompt) != (current.engine, current.prompt):
+                if current is not None:
+                    yield current
+                current = BrandVisibility(row_engine, row_prompt)
+            mentions = match_mentions(Extraction.model_validate(data), brands)
+            current.runs.append([m.brand for m in mentions if not m.negative])
+    if current is not None:
         yield current

@@ -7,13 +7,15 @@ import json
 import sys
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from citewatch.analysis import metrics
-from citewatch.analysis.report import stability
+from citewatch.analysis.brands import load_brands
+from citewatch.analysis.report import BrandRow, brand_visibility, stability
 from citewatch.cli._options import DbOpt, EngineOpt, open_store
 from citewatch.cli._render import console
 from citewatch.errors import ConfigError
@@ -58,14 +60,35 @@ def report(
     prompt: Annotated[str | None, typer.Option(help="Only this prompt (exact text).")] = None,
     since: Annotated[str | None, typer.Option(help="Only captures since: 7d, 12h or an ISO date.")] = None,
     top: Annotated[int, typer.Option(min=1, help="Domains shown per prompt in the table.")] = 10,
+    brands_file: Annotated[
+        Path | None,
+        typer.Option("--brands", help="Brand file (TOML): add mention rate, share of voice and rank per brand."),
+    ] = None,
     output_format: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = ReportFormat.table,
     db: DbOpt = None,
 ) -> None:
     """Per engine and prompt: runs, mean pairwise Jaccard of cited domains, change rate, citation rates (95% CI)."""
+    brand_set = load_brands(brands_file) if brands_file else None
+    start = parse_since(since)
     with open_store(db) as store:
-        groups = list(stability(store, engine=engine, prompt=prompt, since=parse_since(since)))
+        groups = list(stability(store, engine=engine, prompt=prompt, since=start))
+        visibility = (
+            [
+                row
+                for v in brand_visibility(store, brand_set, engine=engine, prompt=prompt, since=start)
+                for row in v.rows(brand_set)
+            ]
+            if brand_set
+            else []
+        )
     if output_format is ReportFormat.json:
-        typer.echo(json.dumps([g.summary() for g in groups], indent=2, ensure_ascii=False))
+        payload = {"stability": [g.summary() for g in groups], "brands": [row.as_json() for row in visibility]}
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    if output_format is ReportFormat.csv and visibility:  # with --brands, the CSV is one row per brand
+        brand_writer = csv.DictWriter(sys.stdout, fieldnames=list(visibility[0].as_json()))
+        brand_writer.writeheader()
+        brand_writer.writerows(row.as_json() for row in visibility)
         return
     if output_format is ReportFormat.csv:
         writer = csv.writer(sys.stdout)
@@ -102,4 +125,27 @@ def report(
             table.add_column(column)
         for d in g.domains()[:top]:
             table.add_row(d.domain, f"{d.rate.k}/{g.n}", f"{d.rate.value:.0%}", f"{d.rate.low:.0%}–{d.rate.high:.0%}")
+        console.print(table)
+    if visibility:
+        _print_brands(visibility)
+
+
+def _print_brands(rows: list[BrandRow]) -> None:
+    """One table per engine and prompt; mentions in an absence context are left out."""
+    groups: dict[tuple[str, str], list[BrandRow]] = {}
+    for row in rows:
+        groups.setdefault((row.engine, row.prompt), []).append(row)
+    for (engine, prompt), group in groups.items():
+        table = Table(title=f"Brands · {engine} · {prompt} · {group[0].runs} runs", title_justify="left")
+        for column in ("brand", "mention rate (95% CI)", "SoV mentions", "SoV answers", "avg rank"):
+            table.add_column(column)
+        for row in group:
+            rate = row.mention_rate
+            table.add_row(
+                f"{row.brand}{' (ours)' if row.ours else ''}",
+                f"{rate.value:.0%} ({rate.low:.0%}–{rate.high:.0%})",
+                f"{row.sov_mentions:.0%}",
+                f"{row.sov_answers:.0%}",
+                "—" if row.average_rank is None else f"{row.average_rank:.1f}",
+            )
         console.print(table)

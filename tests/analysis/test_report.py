@@ -62,3 +62,33 @@ def test_since_accepts_durations_and_dates() -> None:
     assert parse_since(None, now) is None
     with pytest.raises(ConfigError, match="--since takes"):
         parse_since("soon", now)
+
+
+def test_brand_visibility_is_recomputed_from_stored_extractions(tmp_path: Path) -> None:
+    from citewatch.analysis.brands import BrandSet
+    from citewatch.analysis.report import brand_visibility
+    from citewatch.models import Answer, AnswerBlock, BlockKind
+
+    brands = BrandSet.model_validate({"brand": [{"name": "Acme", "ours": True}, {"name": "Bolt"}]})
+    answers = ["Acme and Bolt. Acme again.", "Bolt only.", "I couldn't find information about Acme."]
+    with Store.open(f"sqlite:///{tmp_path / 'b.db'}") as store:
+        for minute, text in enumerate(answers):
+            add_run(store, "crm", [], minutes=minute)
+            capture_id = store.list_captures()[-1].id
+            block = AnswerBlock(index=0, kind=BlockKind.paragraph, text=text)
+            store.save_extraction(
+                capture_id,
+                Extraction(
+                    engine="perplexity",
+                    extractor_version="t/2",
+                    status=ExtractionStatus.answered,
+                    answer=Answer(text=text, blocks=[block]),
+                ),
+            )
+        (group,) = brand_visibility(store, brands)
+    assert group.runs == [["Acme", "Bolt", "Acme"], ["Bolt"], []]  # the absence mention is left out
+    acme, bolt = group.rows(brands)
+    assert (acme.mention_rate.k, acme.mention_rate.n) == (1, 3)
+    assert acme.sov_mentions == 2 / 4 and acme.sov_answers == 1 / 2  # 2 of 4 mentions; 1 of 2 naming answers
+    assert bolt.average_rank == 1.5  # 2nd in the first answer, 1st in the second
+    assert acme.as_json()["ci95_high"] == round(acme.mention_rate.high, 4)
