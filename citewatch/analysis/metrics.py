@@ -7,7 +7,8 @@ Formulas follow shared/reference/products-and-metrics.md §6; docs/metrics.md re
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence, Set
+import random
+from collections.abc import Callable, Hashable, Sequence, Set
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -152,3 +153,71 @@ def cited_mentioned(mentioned: Sequence[bool], cited: Sequence[bool]) -> dict[st
         )
         table[key] += 1
     return table
+
+
+def rank_biased_overlap(left: Sequence[Hashable], right: Sequence[Hashable], p: float = 0.9) -> float:
+    """Extrapolated rank-biased overlap (Webber et al. 2010) of two rankings, in [0, 1].
+
+    RBO_ext = (X_k / k)·p^k + (1 − p)/p · Σ_{d=1..k} (X_d / d)·p^d, with X_d the overlap of the top d of both
+    lists and k the length of the longer list; identical lists give 1, disjoint ones 0. Top ranks weigh most.
+    """
+    if not 0 < p < 1:
+        raise ValueError("p must be between 0 and 1")
+    if not left and not right:
+        return 1.0
+    depth = max(len(left), len(right))
+    seen_left: set[Hashable] = set()
+    seen_right: set[Hashable] = set()
+    overlap_d = 0
+    total = 0.0
+    for d in range(1, depth + 1):
+        a = left[d - 1] if d <= len(left) else None
+        b = right[d - 1] if d <= len(right) else None
+        if a is not None:
+            overlap_d += a in seen_right or a == b
+            seen_left.add(a)
+        if b is not None and b != a:
+            overlap_d += b in seen_left
+            seen_right.add(b)
+        elif b is not None:
+            seen_right.add(b)
+        total += overlap_d / d * p**d
+    return min(1.0, overlap_d / depth * p**depth + (1 - p) / p * total)
+
+
+def kendall_tau_b(left: Sequence[Hashable], right: Sequence[Hashable]) -> float | None:
+    """Kendall's τ_b between two orderings of the items they share (ties impossible in rankings).
+
+    τ = (concordant − discordant) / C(m, 2) over the m common items; None when fewer than two are shared.
+    """
+    common = [item for item in left if item in set(right)]
+    if len(common) < 2:
+        return None
+    position = {item: index for index, item in enumerate(right)}
+    concordant = discordant = 0
+    for i, j in combinations(range(len(common)), 2):  # i < j: common[i] ranks before common[j] on the left
+        if position[common[i]] < position[common[j]]:
+            concordant += 1
+        else:
+            discordant += 1
+    return (concordant - discordant) / (concordant + discordant)
+
+
+def bootstrap_interval(
+    runs: Sequence[Sequence[Hashable]],
+    statistic: Callable[[Sequence[Sequence[Hashable]]], float],
+    *,
+    resamples: int = 2000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of `statistic` (e.g. a share of voice), resampling whole answers.
+
+    Seeded, so a report is reproducible. With no runs the interval is (0, 0).
+    """
+    if not runs:
+        return 0.0, 0.0
+    rng = random.Random(seed)
+    values = sorted(statistic([runs[rng.randrange(len(runs))] for _ in runs]) for _ in range(resamples))
+    tail = (1 - level) / 2
+    return values[int(tail * (resamples - 1))], values[int((1 - tail) * (resamples - 1))]

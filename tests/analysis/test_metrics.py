@@ -97,3 +97,39 @@ def test_share_of_voice_is_a_share(runs: list[list[str]]) -> None:
     total = sum(m.share_of_voice(runs, brand).by_mentions for brand in "abc")
     assert total == pytest.approx(1.0) or not any(runs)
     assert all(0.0 <= m.share_of_voice(runs, b).by_answers <= 1.0 for b in "abc")
+
+
+def test_rank_biased_overlap() -> None:
+    assert m.rank_biased_overlap(["a", "b", "c"], ["a", "b", "c"]) == pytest.approx(1.0)
+    assert m.rank_biased_overlap(["a", "b"], ["c", "d"]) == 0.0
+    # depth 2, p=.9: X1=0 (a vs b), X2=2 -> (2/2)·.81 + (.1/.9)·(0 + (2/2)·.81) = .81 + .09 = .90
+    assert m.rank_biased_overlap(["a", "b"], ["b", "a"]) == pytest.approx(0.9)
+    assert m.rank_biased_overlap(["a", "b", "c"], ["a", "c", "b"]) > m.rank_biased_overlap(
+        ["a", "b", "c"], ["b", "a", "c"]
+    )
+
+
+def test_kendall_tau_on_shared_items() -> None:
+    assert m.kendall_tau_b(["a", "b", "c"], ["a", "b", "c"]) == 1.0
+    assert m.kendall_tau_b(["a", "b", "c"], ["c", "b", "a"]) == -1.0
+    # shared a, b, c; pairs (a,b) concordant, (a,c) concordant, (b,c) discordant -> 1/3
+    assert m.kendall_tau_b(["a", "b", "x", "c"], ["a", "c", "b"]) == pytest.approx(1 / 3)
+    assert m.kendall_tau_b(["a"], ["a", "b"]) is None
+
+
+def test_bootstrap_interval_is_seeded_and_brackets_the_estimate() -> None:
+    runs = [["acme"], ["bolt"], ["acme", "bolt"], ["acme"], [], ["bolt", "acme"]] * 3
+    share = lambda rs: m.share_of_voice(rs, "acme").by_mentions  # noqa: E731 - a statistic, inline
+    low, high = m.bootstrap_interval(runs, share, resamples=500, seed=1)
+    assert low <= share(runs) <= high and 0 <= low < high <= 1
+    assert (low, high) == m.bootstrap_interval(runs, share, resamples=500, seed=1)
+    assert m.bootstrap_interval([], share) == (0.0, 0.0)
+
+
+@given(
+    st.lists(st.sampled_from("abcdef"), unique=True, max_size=6),
+    st.lists(st.sampled_from("abcdef"), unique=True, max_size=6),
+)
+def test_rbo_is_symmetric_and_bounded(left: list[str], right: list[str]) -> None:
+    assert 0.0 <= m.rank_biased_overlap(left, right) <= 1.0
+    assert m.rank_biased_overlap(left, right) == pytest.approx(m.rank_biased_overlap(right, left))
