@@ -12,7 +12,8 @@ import typer
 
 from citewatch.cli._options import DbOpt, open_store
 from citewatch.cli._render import errors
-from citewatch.storage.export import QUERIES, stream, write_csv, write_jsonl
+from citewatch.errors import ConfigError
+from citewatch.storage.export import QUERIES, stream, write_csv, write_jsonl, write_parquet
 
 ExportTable = StrEnum("ExportTable", [(name, name) for name in QUERIES])  # type: ignore[misc]
 DEFAULT_TABLE = ExportTable("citations")
@@ -21,6 +22,7 @@ DEFAULT_TABLE = ExportTable("citations")
 class ExportFormat(StrEnum):
     jsonl = "jsonl"
     csv = "csv"
+    parquet = "parquet"
 
 
 def export(
@@ -31,9 +33,15 @@ def export(
     ] = None,
     db: DbOpt = None,
 ) -> None:
-    """Stream a table (runs, captures, citations, sources, mentions) without loading it all in memory."""
+    """Stream a table (runs, captures, citations, sources, mentions) as JSON lines, CSV or Parquet."""
+    if output_format is ExportFormat.parquet and output is None:
+        raise ConfigError("--format parquet writes a file: add --output PATH")
     with open_store(db) as store:
         columns, rows = stream(store, str(table))
+        if output_format is ExportFormat.parquet and output is not None:
+            count = write_parquet(str(table), rows, output)
+            errors.print(f"exported {count} {table} rows to {output}")
+            return
         target = output.open("w", newline="", encoding="utf-8") if output else nullcontext(sys.stdout)
         with target as out:
             count = write_jsonl(rows, out) if output_format is ExportFormat.jsonl else write_csv(columns, rows, out)

@@ -10,12 +10,15 @@ import csv
 import json
 from collections.abc import Iterator
 from datetime import datetime
+from itertools import islice
+from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import Select, func, select
 
 from citewatch.storage import tables as t
 from citewatch.storage.repository import Store
+from citewatch.storage.types import AwareDateTime
 
 BATCH = 1000
 
@@ -131,4 +134,30 @@ def write_csv(columns: list[str], rows: Iterator[dict[str, Any]], out: IO[str]) 
     count = 0
     for count, row in enumerate(rows, start=1):  # noqa: B007 - the count after the loop is the result
         writer.writerow({k: _plain(v) for k, v in row.items()})
+    return count
+
+
+def _arrow_type(column_type: Any) -> Any:
+    import pyarrow as pa
+
+    if isinstance(column_type, AwareDateTime):
+        return pa.timestamp("us", tz="UTC")
+    try:
+        python_type = column_type.python_type
+    except NotImplementedError:  # JSON and other types without one are written as text
+        return pa.string()
+    return {int: pa.int64(), float: pa.float64(), bool: pa.bool_()}.get(python_type, pa.string())
+
+
+def write_parquet(table: str, rows: Iterator[dict[str, Any]], path: Path) -> int:
+    """Parquet for pandas/DuckDB/Arrow, written a batch at a time with types taken from the schema."""
+    import pyarrow as pa  # only this format needs Arrow
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([(c.name, _arrow_type(c.type)) for c in QUERIES[table].selected_columns])
+    count = 0
+    with pq.ParquetWriter(str(path), schema) as writer:
+        while batch := list(islice(rows, BATCH)):
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+            count += len(batch)
     return count

@@ -150,3 +150,17 @@ def test_replica_command_serves_until_interrupted(cli_env) -> None:
         child.send_signal(signal.SIGINT)
         assert child.wait(timeout=20) == 0
         child.stdout.close()
+
+
+def test_export_parquet_keeps_the_column_types(cli, perplexity, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    assert cli("capture", "perplexity", "best CRM", "--base-url", f"{perplexity.url}/").returncode == 0
+    done = cli("export", "--table", "captures", "--format", "parquet", "--output", str(tmp_path / "c.parquet"))
+    assert done.returncode == 0, done.stderr
+    table = pq.read_table(tmp_path / "c.parquet")
+    assert table.num_rows == 1
+    assert str(table.schema.field("started_at").type) == "timestamp[us, tz=UTC]"
+    assert str(table.schema.field("answer_seconds").type) == "double"
+    assert table.column("status").to_pylist() == ["answered"]
+    assert cli("export", "--format", "parquet").returncode == 1
