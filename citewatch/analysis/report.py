@@ -10,12 +10,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
-
 from citewatch.analysis import metrics
 from citewatch.analysis.brands import BrandSet, match_mentions
-from citewatch.models import CaptureStatus, Extraction
+from citewatch.models import Extraction
 from citewatch.storage import tables as t
+from citewatch.storage.queries import answered_runs
 from citewatch.storage.repository import Store
 
 
@@ -67,22 +66,9 @@ def stability(
     store: Store, *, engine: str | None = None, prompt: str | None = None, since: datetime | None = None
 ) -> Iterator[PromptStability]:
     """One `PromptStability` per (engine, prompt) with answered captures, streamed from SQL."""
-    latest = select(func.max(t.ExtractionRow.id).label("id")).group_by(t.ExtractionRow.capture_id).subquery()
-    query = (
-        select(t.Capture.engine, t.Prompt.text, t.Capture.id, t.CitationRow.domain)
-        .join(t.Prompt, t.Prompt.id == t.Capture.prompt_id)
-        .join(t.ExtractionRow, t.ExtractionRow.capture_id == t.Capture.id)
-        .join(latest, latest.c.id == t.ExtractionRow.id)
-        .outerjoin(t.CitationRow, t.CitationRow.extraction_id == t.ExtractionRow.id)
-        .where(t.Capture.status == CaptureStatus.answered.value)
-        .order_by(t.Capture.engine, t.Prompt.text, t.Capture.started_at, t.Capture.id)
+    query = answered_runs(t.CitationRow.domain, engine=engine, prompt=prompt, since=since).outerjoin(
+        t.CitationRow, t.CitationRow.extraction_id == t.ExtractionRow.id
     )
-    if engine is not None:
-        query = query.where(t.Capture.engine == engine)
-    if prompt is not None:
-        query = query.where(t.Prompt.text == prompt)
-    if since is not None:
-        query = query.where(t.Capture.started_at >= since)
     current: PromptStability | None = None
     run_id: int | None = None
     domains: set[str] = set()
@@ -173,24 +159,10 @@ def brand_visibility(
     since: datetime | None = None,
 ) -> Iterator[BrandVisibility]:
     """Brands recomputed from each answered capture's newest stored extraction (no recapture needed)."""
-    latest = select(func.max(t.ExtractionRow.id).label("id")).group_by(t.ExtractionRow.capture_id).subquery()
-    query = (
-        select(t.Capture.engine, t.Prompt.text, t.ExtractionRow.data)
-        .join(t.Prompt, t.Prompt.id == t.Capture.prompt_id)
-        .join(t.ExtractionRow, t.ExtractionRow.capture_id == t.Capture.id)
-        .join(latest, latest.c.id == t.ExtractionRow.id)
-        .where(t.Capture.status == CaptureStatus.answered.value)
-        .order_by(t.Capture.engine, t.Prompt.text, t.Capture.started_at, t.Capture.id)
-    )
-    if engine is not None:
-        query = query.where(t.Capture.engine == engine)
-    if prompt is not None:
-        query = query.where(t.Prompt.text == prompt)
-    if since is not None:
-        query = query.where(t.Capture.started_at >= since)
+    query = answered_runs(t.ExtractionRow.data, engine=engine, prompt=prompt, since=since)
     current: BrandVisibility | None = None
     with store.engine.connect() as connection:
-        for row_engine, row_prompt, data in connection.execution_options(yield_per=500).execute(query):
+        for row_engine, row_prompt, _capture_id, data in connection.execution_options(yield_per=500).execute(query):
             if current is None or (row_engine, row_prompt) != (current.engine, current.prompt):
                 if current is not None:
                     yield current

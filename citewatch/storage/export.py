@@ -14,17 +14,14 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
 from citewatch.storage import tables as t
+from citewatch.storage.queries import latest_extractions
 from citewatch.storage.repository import Store
 from citewatch.storage.types import AwareDateTime
 
 BATCH = 1000
-
-
-def _latest_extractions() -> Any:
-    return select(func.max(t.ExtractionRow.id).label("id")).group_by(t.ExtractionRow.capture_id).subquery("latest")
 
 
 def _capture_columns() -> tuple[Any, ...]:
@@ -39,7 +36,7 @@ def _capture_columns() -> tuple[Any, ...]:
 
 
 def _rows_of(row_table: type[t.Base], columns: tuple[str, ...]) -> AnySelect:
-    latest = _latest_extractions()
+    latest = latest_extractions()
     return (
         select(*_capture_columns(), t.ExtractionRow.extractor_version, *(getattr(row_table, c) for c in columns))
         .join(t.ExtractionRow, t.ExtractionRow.id == row_table.extraction_id)  # type: ignore[attr-defined]
