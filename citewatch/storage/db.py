@@ -51,19 +51,26 @@ def upgrade(url: str, engine: Engine | None = None) -> None:
     Several workers may start at once against a new PostgreSQL database: an advisory lock lets one of
     them migrate while the others wait, then find the schema current.
     """
+    owned = engine is None  # an engine made here is closed here; a caller's stays open for the caller
     engine = engine or make_engine(url)
-    head = head_revision()
     try:
-        with engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-            if MigrationContext.configure(connection).get_current_revision() == head:
-                return
-            config = alembic_config(url)
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        _migrate(url, engine)
     except OperationalError as exc:
         raise StorageError(f"cannot reach the database at {safe_url(url)}: {first_line(exc)}") from exc
+    finally:
+        if owned:
+            engine.dispose()
+
+
+def _migrate(url: str, engine: Engine) -> None:
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        if MigrationContext.configure(connection).get_current_revision() == head_revision():
+            return
+        config = alembic_config(url)
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
 
 
 def current_revision(engine: Engine) -> str | None:

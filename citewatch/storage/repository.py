@@ -3,6 +3,10 @@
 Every method that writes commits before it returns, in one transaction: a capture row is written as
 `running` before the browser starts, its snapshot is committed before any extraction runs, and an
 extraction is its own transaction. A process killed between two calls leaves every finished capture whole.
+
+PostgreSQL refuses the NUL character in text and JSONB, which SQLite accepts; text can carry one when an
+extractor reads it out of a JSON payload ("\\u0000"). Stored strings get U+FFFD in its place, as an HTML
+parser does, so both back ends keep the same record instead of PostgreSQL refusing the whole extraction.
 """
 
 from __future__ import annotations
@@ -18,14 +22,14 @@ from typing import Any, Self
 import zstandard
 from pydantic import BaseModel
 from sqlalchemy import Engine, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from citewatch.config import get_settings
 from citewatch.errors import StorageError
 from citewatch.models import CaptureResult, CaptureStatus, Extraction, NetworkRecord, Snapshot
 from citewatch.storage import tables as t
-from citewatch.storage.db import first_line, make_engine, safe_url, upgrade
+from citewatch.storage.db import current_revision, first_line, head_revision, make_engine, safe_url, upgrade
 
 ZSTD_LEVEL = 10  # DOMs compress ~10x; a higher level costs time for little gain
 ROLES = {"dom": "text/html; charset=utf-8", "screenshot": "image/png", "network": "application/json"}
@@ -66,8 +70,14 @@ class Store:
         """Connect (and migrate to the newest schema); `StorageError` says why when it cannot."""
         url = url or get_settings().db_url
         engine = make_engine(url)
-        if upgrade:
-            _upgrade(url, engine)
+        try:
+            if upgrade:
+                _upgrade(url, engine)
+            else:
+                _check_schema(url, engine)
+        except StorageError:
+            engine.dispose()
+            raise
         return cls(url, engine)
 
     def close(self) -> None:
@@ -86,7 +96,7 @@ class Store:
         try:
             with self._sessions.begin() as session:
                 yield session
-        except OperationalError as exc:
+        except DBAPIError as exc:  # unreachable, constraint violated, value refused: one line, not a traceback
             raise StorageError(f"database error at {safe_url(self.url)}: {first_line(exc)}") from exc
 
     # --- runs and captures ---------------------------------------------------------------------------
@@ -95,7 +105,7 @@ class Store:
         self, *, kind: str, label: str | None = None, campaign: str | None = None, meta: dict[str, Any] | None = None
     ) -> int:
         with self._session() as session:
-            run = t.Run(kind=kind, label=label, campaign=campaign, meta=meta or {})
+            run = t.Run(kind=kind, label=_portable(label), campaign=_portable(campaign), meta=_portable(meta or {}))
             session.add(run)
             session.flush()
             return run.id
@@ -118,7 +128,7 @@ class Store:
         with self._session() as session:
             capture = t.Capture(
                 run_id=run_id,
-                prompt_id=self._prompt_id(session, prompt),
+                prompt_id=self._prompt_id(session, _portable(prompt)),
                 engine=engine,
                 attempt=attempt,
                 status=CaptureStatus.running.value,
@@ -144,7 +154,7 @@ class Store:
                 sha = self._put_artifact(session, data, ROLES[role])
                 session.merge(t.CaptureArtifact(capture_id=capture_id, role=role, artifact_sha256=sha))
             capture.status = result.status.value
-            capture.url = result.url
+            capture.url = _portable(result.url)
             capture.locale = result.locale or capture.locale
             capture.account = result.account
             capture.browser_version = result.browser_version
@@ -152,8 +162,8 @@ class Store:
             capture.finished_at = result.finished_at
             capture.answer_seconds = result.answer_seconds
             capture.timings = result.timings
-            capture.error = result.error
-            capture.warnings = result.warnings
+            capture.error = _portable(result.error)
+            capture.warnings = _portable(result.warnings)
 
     def set_capture_status(self, capture_id: int, status: CaptureStatus) -> None:
         """The page said more than the scraper saw (an extraction found a wall or no AI answer)."""
@@ -170,19 +180,20 @@ class Store:
 
     def save_extraction(self, capture_id: int, extraction: Extraction) -> int:
         """A new versioned extraction of the capture, spread into the row tables."""
+        data: dict[str, Any] = _portable(extraction.model_dump(mode="json"))
         with self._session() as session:
             self._capture(session, capture_id)
             row = t.ExtractionRow(
                 capture_id=capture_id,
-                extractor_version=extraction.extractor_version,
-                status=extraction.status.value,
-                warnings=extraction.warnings,
-                answer_text=extraction.answer.text,
-                data=extraction.model_dump(mode="json"),
+                extractor_version=data["extractor_version"],
+                status=data["status"],
+                warnings=data["warnings"],
+                answer_text=data["answer"]["text"],
+                data=data,
             )
             session.add(row)
             session.flush()
-            session.add_all(_rows(row.id, extraction))
+            session.add_all(_rows(row.id, data))
             return row.id
 
     # --- reading -------------------------------------------------------------------------------------
@@ -321,16 +332,39 @@ def _upgrade(url: str, engine: Engine) -> None:
         raise StorageError(f"cannot prepare the database at {safe_url(url)}: {first_line(exc)}") from exc
 
 
-def _rows(extraction_id: int, extraction: Extraction) -> list[t.Base]:
+def _check_schema(url: str, engine: Engine) -> None:
+    """Without migrating, the schema must already be the one this version of citewatch writes."""
+    try:
+        found, head = current_revision(engine), head_revision()
+    except SQLAlchemyError as exc:
+        raise StorageError(f"cannot reach the database at {safe_url(url)}: {first_line(exc)}") from exc
+    if found != head:
+        raise StorageError(
+            f"the database at {safe_url(url)} has schema {found or 'none'}, citewatch needs {head}: "
+            "run `citewatch db upgrade`"
+        )
+
+
+def _portable(value: Any) -> Any:
+    """The value with U+FFFD for each NUL in its strings (see the module docstring)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [_portable(item) for item in value]
+    if isinstance(value, dict):
+        return {_portable(key): _portable(item) for key, item in value.items()}
+    return value
+
+
+def _rows(extraction_id: int, data: dict[str, Any]) -> list[t.Base]:
+    """The row-table records of an extraction, from its JSON form (the same values as `data`)."""
     rows: list[t.Base] = []
-    rows += [t.CitationRow(extraction_id=extraction_id, **c.model_dump(mode="json")) for c in extraction.citations]
-    rows += [t.SourceRow(extraction_id=extraction_id, **s.model_dump(mode="json")) for s in extraction.sources]
-    rows += [t.MentionRow(extraction_id=extraction_id, **m.model_dump(mode="json")) for m in extraction.mentions]
+    rows += [t.CitationRow(extraction_id=extraction_id, **item) for item in data["citations"]]
+    rows += [t.SourceRow(extraction_id=extraction_id, **item) for item in data["sources"]]
+    rows += [t.MentionRow(extraction_id=extraction_id, **item) for item in data["mentions"]]
     rows += [
-        t.SearchQueryRow(extraction_id=extraction_id, position=i, text=q)
-        for i, q in enumerate(extraction.search_queries, start=1)
+        t.SearchQueryRow(extraction_id=extraction_id, position=i, text=text)
+        for i, text in enumerate(data["search_queries"], start=1)
     ]
-    rows += [
-        t.OrganicResultRow(extraction_id=extraction_id, **o.model_dump(mode="json")) for o in extraction.organic_results
-    ]
+    rows += [t.OrganicResultRow(extraction_id=extraction_id, **item) for item in data["organic_results"]]
     return rows

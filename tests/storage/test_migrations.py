@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from citewatch.storage import upgrade
+from citewatch.errors import StorageError
+from citewatch.storage import Store, upgrade
 from citewatch.storage.db import current_revision, head_revision, make_engine
 from citewatch.storage.tables import Base
 
@@ -22,3 +24,11 @@ def test_upgrade_builds_the_models_schema(db_url: str) -> None:
     )
     upgrade(db_url, engine)  # a second run changes nothing
     engine.dispose()
+
+
+def test_opening_without_upgrade_requires_the_current_schema(db_url: str) -> None:
+    with pytest.raises(StorageError, match=r"has schema none, citewatch needs \w+: run `citewatch db upgrade`"):
+        Store.open(db_url, upgrade=False)
+    upgrade(db_url)
+    with Store.open(db_url, upgrade=False) as store:
+        assert store.list_captures() == []

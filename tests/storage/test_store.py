@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Connection, event, func, select
 
 from citewatch.errors import StorageError
 from citewatch.models import (
@@ -60,19 +65,47 @@ def extraction(version: str = "perplexity/1", url: str = "https://Example.com/a?
             Citation(
                 position=1,
                 kind=CitationKind.chip,
-                label="example",
+                label="example+1",
                 url=url,
                 canonical_url="https://example.com/a",
                 domain="example.com",
+                title="Acme review",
                 block_index=0,
                 char_start=12,
+                group="g1",
                 visible=True,
+            ),
+            Citation(position=2, kind=CitationKind.footnote, label="2", url="https://b.net/x", group="g1"),
+        ],
+        sources=[
+            Source(
+                position=1,
+                kind=SourceKind.listed,
+                url=url,
+                canonical_url="https://example.com/a",
+                domain="example.com",
+                title="Acme review",
+                site_name="Example",
+                snippet="Acme, reviewed.",
+                published="2 days ago",
+                cited=True,
+                visible=False,
+            ),
+            Source(position=2, kind=SourceKind.card, url="https://c.org/"),
+        ],
+        mentions=[Mention(text="Acme", block_index=0, char_start=0, list_rank=1)],
+        search_queries=["acme review", "acme price"],
+        related_questions=["Is Acme cheap?"],
+        organic_results=[
+            OrganicResult(
+                position=1,
+                url=url,
+                canonical_url="https://example.com/a",
+                domain="example.com",
+                title="Acme",
+                snippet="s",
             )
         ],
-        sources=[Source(position=1, kind=SourceKind.listed, url=url, domain="example.com", cited=True)],
-        mentions=[Mention(text="Acme", block_index=0, char_start=0)],
-        search_queries=["acme review"],
-        organic_results=[OrganicResult(position=1, url=url, canonical_url="https://example.com/a")],
     )
 
 
@@ -111,20 +144,62 @@ def test_undecodable_bytes_in_a_page_survive(store: Store) -> None:
     assert store.load_snapshot(capture_id).html_bytes() == html.encode("utf-8", "surrogateescape")
 
 
-def test_extractions_are_versioned_and_spread_into_rows(store: Store) -> None:
+def test_extractions_are_versioned(store: Store) -> None:
     capture_id = new_capture(store)
     store.finish_capture(capture_id, result())
     first = store.save_extraction(capture_id, extraction("perplexity/1"))
     second = store.save_extraction(capture_id, extraction("perplexity/2", url="https://other.org/b"))
-    assert [i for i, _ in store.extractions(capture_id)] == [first, second]
+    assert store.extractions(capture_id) == [
+        (first, extraction("perplexity/1")),
+        (second, extraction("perplexity/2", url="https://other.org/b")),
+    ]
     assert store.latest_extraction(capture_id) == extraction("perplexity/2", url="https://other.org/b")
     with store.engine.connect() as connection:
-        rows = connection.execute(select(t.CitationRow.domain, t.CitationRow.visible, t.CitationRow.char_start)).all()
-        assert rows == [("example.com", True, 12), ("example.com", True, 12)]
-        assert connection.scalar(select(t.SearchQueryRow.text)) == "acme review"
-        assert connection.scalar(select(func.count()).select_from(t.MentionRow)) == 2
-        assert connection.scalar(select(func.count()).select_from(t.OrganicResultRow)) == 2
-        assert connection.scalar(select(t.SourceRow.cited).limit(1)) is True
+        rows = connection.execute(select(t.ExtractionRow.extractor_version, t.ExtractionRow.answer_text)).all()
+        assert rows == [("perplexity/1", "Acme is good."), ("perplexity/2", "Acme is good.")]
+        assert connection.scalar(select(func.count()).select_from(t.CitationRow)) == 4
+
+
+ROW_TABLES: list[tuple[type[t.Base], str]] = [
+    (t.CitationRow, "citations"),
+    (t.SourceRow, "sources"),
+    (t.MentionRow, "mentions"),
+    (t.OrganicResultRow, "organic_results"),
+]
+
+
+@pytest.mark.parametrize(("table", "field"), ROW_TABLES, ids=[f for _, f in ROW_TABLES])
+def test_row_tables_hold_every_field_of_the_extraction(store: Store, table: type[t.Base], field: str) -> None:
+    capture_id = new_capture(store)
+    saved = extraction()
+    extraction_id = store.save_extraction(capture_id, saved)
+    expected = saved.model_dump(mode="json")[field]
+    columns = [table.__table__.c[name] for name in expected[0]]  # KeyError if a model field has no column
+    with store.engine.connect() as connection:
+        query = select(*columns).where(table.__table__.c.extraction_id == extraction_id).order_by(table.__table__.c.id)
+        assert [dict(row._mapping) for row in connection.execute(query)] == expected
+
+
+def test_search_queries_are_rows_in_order(store: Store) -> None:
+    extraction_id = store.save_extraction(new_capture(store), extraction())
+    with store.engine.connect() as connection:
+        query = select(t.SearchQueryRow.position, t.SearchQueryRow.text).order_by(t.SearchQueryRow.position)
+        assert connection.execute(query.where(t.SearchQueryRow.extraction_id == extraction_id)).all() == [
+            (1, "acme review"),
+            (2, "acme price"),
+        ]
+
+
+def test_nul_characters_are_stored_the_same_on_both_back_ends(store: Store) -> None:
+    """PostgreSQL refuses NUL in text and JSONB; an extraction read from a JSON payload may carry one."""
+    capture_id = new_capture(store, prompt="crm\x00")
+    store.finish_capture(capture_id, result(error="boom\x00", warnings=["w\x00"]))
+    with_nul = extraction().model_copy(update={"answer": Answer(text="Acme\x00 is good."), "warnings": ["\x00"]})
+    store.save_extraction(capture_id, with_nul)
+    record = store.get_capture(capture_id)
+    assert (record.prompt, record.error, record.warnings) == ("crm\ufffd", "boom\ufffd", ["w\ufffd"])
+    stored = store.latest_extraction(capture_id)
+    assert stored is not None and stored.answer.text == "Acme\ufffd is good." and stored.warnings == ["\ufffd"]
 
 
 def test_a_failed_capture_keeps_what_it_saw(store: Store) -> None:
@@ -146,7 +221,7 @@ def test_job_keys_are_unique_and_findable(store: Store) -> None:
     capture_id = new_capture(store, job_key="c|slot|perplexity|us|abc|r1#1")
     assert store.find_capture_by_job_key("c|slot|perplexity|us|abc|r1#1").id == capture_id
     assert store.find_capture_by_job_key("nope") is None
-    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
+    with pytest.raises(StorageError, match=r"(?i)unique|duplicate"):
         new_capture(store, job_key="c|slot|perplexity|us|abc|r1#1")
 
 
@@ -184,3 +259,69 @@ def test_unreachable_database_is_one_clear_error() -> None:
         Store.open("postgresql+psycopg://nobody@127.0.0.1:1/none")
     with pytest.raises(StorageError, match="not a database URL"):
         Store.open("nonsense://x")
+
+
+class DatabaseFailed(Exception):
+    pass
+
+
+def test_a_failing_extraction_leaves_the_capture_whole(store: Store) -> None:
+    capture_id = new_capture(store)
+    store.finish_capture(capture_id, result())
+
+    def fail_on_sources(_conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO SOURCES"):
+            raise DatabaseFailed  # after the extraction and its citations were written, before the commit
+
+    event.listen(store.engine, "before_cursor_execute", fail_on_sources)
+    with pytest.raises(DatabaseFailed):
+        store.save_extraction(capture_id, extraction())
+    event.remove(store.engine, "before_cursor_execute", fail_on_sources)
+    assert_capture_whole(store, capture_id)
+
+
+# The child dies by SIGKILL in the middle of `save_extraction`: its transaction is open, nothing cleans up.
+KILLED_MID_EXTRACTION = """
+import os, signal, sys
+from sqlalchemy import event
+from citewatch.models import Extraction
+from citewatch.storage import Store
+
+store = Store.open(sys.argv[1])
+
+@event.listens_for(store.engine, "before_cursor_execute")
+def die(conn, cursor, statement, *args):
+    if statement.lstrip().upper().startswith("INSERT INTO SOURCES"):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+store.save_extraction(int(sys.argv[2]), Extraction.model_validate_json(sys.stdin.read()))
+"""
+
+
+def test_a_process_killed_mid_extraction_leaves_the_capture_whole(store: Store) -> None:
+    capture_id = new_capture(store)
+    store.finish_capture(capture_id, result())
+    child = subprocess.run(
+        [sys.executable, "-c", KILLED_MID_EXTRACTION, store.url, str(capture_id)],
+        input=extraction().model_dump_json(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    assert_capture_whole(store, capture_id)
+
+
+def assert_capture_whole(store: Store, capture_id: int) -> None:
+    """The capture and its snapshot as `finish_capture` committed them; no trace of the lost extraction."""
+    record = store.get_capture(capture_id)
+    assert record.status == "answered" and set(record.artifacts) == {"dom", "screenshot", "network"}
+    assert store.load_snapshot(capture_id).html_bytes() == result().html.encode()
+    assert store.extractions(capture_id) == []
+    with store.engine.connect() as connection:
+        for table in (t.ExtractionRow, t.CitationRow, t.SourceRow):
+            assert connection.scalar(select(func.count()).select_from(table)) == 0
+    store.save_extraction(capture_id, extraction())  # the store goes on working
+    assert store.latest_extraction(capture_id) == extraction()
