@@ -44,7 +44,14 @@ class Engine:
 
 
 ENGINES: dict[str, Engine] = {
-    engine.name: engine for engine in (Engine("perplexity", "Perplexity", "https://www.perplexity.ai/"),)
+    engine.name: engine
+    for engine in (
+        Engine("perplexity", "Perplexity", "https://www.perplexity.ai/"),
+        Engine("chatgpt", "ChatGPT", "https://chatgpt.com/"),
+        Engine("gemini", "Gemini", "https://gemini.google.com/app"),
+        Engine("google_aio", "Google AI Overviews", "https://www.google.com/"),
+        Engine("google_ai_mode", "Google AI Mode", "https://www.google.com/"),
+    )
 }
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict
 
 
 class _Record(BaseModel):
@@ -160,7 +161,8 @@ class Snapshot(_Record):
 
     engine: str
     # The page as text, or as the UTF-8 bytes it is stored in (parsed as they are, with no decoding).
-    html: str | bytes
+    # Strict members: a lax `str | bytes` union decodes every bytes page to compare the two (0.3 ms a page).
+    html: Annotated[str, Strict()] | Annotated[bytes, Strict()]
     url: str | None = None
     network: list[NetworkRecord] = Field(default_factory=list)
 

@@ -1,24 +1,39 @@
-"""Brand files: who to look for in answers (ours and competitors), as TOML or a campaign's `[brands]` table.
+"""Brand files (who to look for in answers: ours and competitors) and brand mentions in one answer.
 
-[[brand]]
-name = "Acme CRM"
-aliases = ["Acme"]
-domains = ["acme-crm.example"]
-ours = true
-case_sensitive = true   # for names that are also common words ("Apex", "Loop")
+A brand file is TOML; a campaign embeds the same tables under `[brands]` (or points at a file with
+`[brands] file = "brands.toml"`):
+
+    [[brand]]
+    name = "Acme CRM"
+    aliases = ["Acme"]
+    domains = ["acme-crm.example"]
+    ours = true
+
+    [[brand]]
+    name = "Apex"
+    case_sensitive = true                       # "apex" in prose is a word, not the brand
+    require_context = ["CRM", "sales"]          # and "Apex" must appear near one of these
+
+`match_mentions` is pure: it reads an `Extraction` and returns every mention with where and how it sits.
+The rules (word boundaries, context, absence phrasings) are documented in docs/metrics.md.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from citewatch.analysis.sentences import citations_by_sentence, sentence_of, sentence_spans
 from citewatch.errors import ConfigError
-from citewatch.models import BlockKind, Extraction
+from citewatch.models import BlockKind, Citation, Extraction
+
+Band = Literal["top", "middle", "bottom"]
 
 
 class Brand(BaseModel):
@@ -26,27 +41,85 @@ class Brand(BaseModel):
 
     name: str = Field(min_length=1)
     aliases: list[str] = Field(default_factory=list)
-    domains: list[str] = Field(default_factory=list)
-    ours: bool = False
-    case_sensitive: bool = False
+    domains: list[str] = Field(default_factory=list)  # the brand's own sites; subdomains count too
+    ours: bool = False  # a competitor otherwise
+    case_sensitive: bool = False  # match the name and aliases only as written
+    # Words of which one must sit in the same sentence (or the brand's own site be cited there, or the engine
+    # highlight the name) for a match to count: for names that are common words ("Loop", "Apex").
+    require_context: list[str] = Field(default_factory=list)
+
+    @field_validator("name", "aliases", "require_context", mode="after")
+    @classmethod
+    def _no_blank_names(cls, value: str | list[str]) -> str | list[str]:
+        names = [value] if isinstance(value, str) else value
+        if any(not name.strip() for name in names):
+            raise ValueError("names must not be blank")
+        return value
+
+    @field_validator("domains", mode="after")
+    @classmethod
+    def _bare_hosts(cls, domains: list[str]) -> list[str]:
+        return [_host(domain) for domain in domains]
+
+    @property
+    def names(self) -> list[str]:
+        return [self.name, *self.aliases]
+
+
+def _host(domain: str) -> str:
+    """ "https://www.Acme.example/pricing" -> "acme.example": brand domains are compared as bare hosts."""
+    text = domain.strip().lower()
+    host = (urlsplit(text if "//" in text else f"//{text}").hostname or "").removeprefix("www.")
+    if "." not in host:
+        raise ValueError(f"not a domain: {domain!r}")
+    return host
 
 
 class BrandSet(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     brand: list[Brand] = Field(min_length=1)
+    _matcher: re.Pattern[str] | None = PrivateAttr(default=None)
+    _by_key: dict[str, Brand] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
-    def _unique_names(self) -> BrandSet:
-        names = [b.name.casefold() for b in self.brand]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"brand names must be unique: {', '.join(duplicates)}")
+    def _unambiguous_names(self) -> BrandSet:
+        owner: dict[str, str] = {}
+        for brand in self.brand:
+            for name in dict.fromkeys(_key(n) for n in brand.names):
+                if name in owner:
+                    raise ValueError(f"{name!r} names both {owner[name]!r} and {brand.name!r}")
+                owner[name] = brand.name
         return self
+
+    def matcher(self) -> tuple[re.Pattern[str], dict[str, Brand]]:
+        """One regex for every name of every brand (longest first), and the brand each name belongs to."""
+        if self._matcher is None:
+            names = sorted(((n, b) for b in self.brand for n in b.names), key=lambda nb: -len(nb[0]))
+            alternatives = (_alternative(name, brand.case_sensitive) for name, brand in names)
+            # Word boundaries that also hold for names with punctuation ("Monday.com", "C++"); a hyphen
+            # glues words ("Apex-Legends" is another name), so it is no boundary either.
+            self._matcher = re.compile(rf"(?<![\w-])(?:{'|'.join(alternatives)})(?![\w-])")
+            self._by_key = {_key(name): brand for name, brand in names}
+        return self._matcher, self._by_key
+
+
+def _alternative(name: str, case_sensitive: bool) -> str:
+    words = (re.escape(word).replace("'", "['’]").replace("’", "['’]") for word in name.split())
+    pattern = r"\s+".join(words)
+    return pattern if case_sensitive else f"(?i:{pattern})"
+
+
+def _key(name: str) -> str:
+    return " ".join(name.replace("’", "'").split()).casefold()
 
 
 def brands_from_table(table: dict[str, Any], *, origin: str, base_dir: Path | None = None) -> BrandSet:
-    """A brand set from a parsed table: `{brand = [...]}` inline, or `{file = "brands.toml"}`."""
+    """Validate an already-parsed brand table: `{brand = [...]}` inline, or `{file = "brands.toml"}`.
+
+    `origin` starts every error message (a path, or "campaign.toml: brands"); a relative `file` is read
+    from `base_dir`.
+    """
     if set(table) == {"file"}:
         path = Path(table["file"]).expanduser()
         return load_brands(base_dir / path if base_dir and not path.is_absolute() else path)
@@ -58,6 +131,7 @@ def brands_from_table(table: dict[str, Any], *, origin: str, base_dir: Path | No
 
 
 def load_brands(path: Path) -> BrandSet:
+    """Read a brand file; `ConfigError` names the file and the key that is wrong."""
     try:
         table = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -68,105 +142,206 @@ def load_brands(path: Path) -> BrandSet:
 
 
 class BrandMention(BaseModel):
-    """One brand found in an answer, with where and how it appears."""
+    """One brand named in an answer, with where and how it appears."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     brand: str
     alias: str  # the name as written in the answer
     ours: bool
     block_index: int
-    char_start: int
-    rank: int  # order of first mention among the brands of this answer (1 = named first)
-    list_rank: int | None  # position in the list when the mention sits in a list item
-    band: str  # "top" (first 25% of the answer), "middle", "bottom" (last 25%)
-    cited_in_sentence: bool  # a citation or link sits in the same sentence
-    own_domain_cited: bool  # the answer cites one of the brand's own domains
-    negative: bool  # "I couldn't find information about X": not a recommendation
+    char_start: int  # offset in `Answer.text`
+    char_end: int
+    rank: int | None  # order of first mention among the brands of the answer, absence contexts left out
+    list_rank: int | None  # position in its list when the mention sits in a list item
+    band: Band  # by offset: "top" = first 25 % of the answer text, "bottom" = last 25 %
+    cited_in_sentence: bool  # a citation marker or an inline link sits in the same sentence
+    own_domain_in_sentence: bool  # one of those points to one of the brand's domains
+    own_domain_cited: bool  # the answer cites one of the brand's domains, anywhere
+    negative: bool  # an absence or negation context: not a recommendation, left out of mention rate
+    negative_cue: str | None = None  # the words that made it negative
+
+    @property
+    def linked_or_cited(self) -> bool:
+        return self.cited_in_sentence or self.own_domain_cited
 
 
-# Absence and refusal phrasings that precede a name in the same sentence (documented in docs/metrics.md).
-_NEGATIVE = re.compile(
-    r"(?:could ?n[o']t find|can ?n[o']t find|did ?n[o']t find|unable to find|no (?:reliable |specific )?information"
-    r"|not (?:aware of|familiar with)|do ?n[o']t have (?:any )?(?:information|details)|there is no (?:record|data))",
+# Absence phrasings before a name: "I couldn't find information about X", "there is no information on X",
+# "I'm not familiar with X". Listed in docs/metrics.md.
+_ABSENCE_CUE = re.compile(
+    r"\b(?:"
+    r"(?:could|can|did|do|does|would)(?:\s*not|n['’]t)\s+(?:find|locate|identify|verify|confirm)"
+    r"|cannot\s+(?:find|locate|identify|verify|confirm)"
+    r"|(?:unable|not\s+able|failed)\s+to\s+(?:find|locate|identify|verify|confirm)"
+    r"|not\s+(?:aware\s+of|familiar\s+with)|never\s+heard\s+of"
+    r"|(?:do|does|did)(?:\s*not|n['’]t)\s+have\s+(?:any\s+)?(?:\w+\s+)?(?:information|info|details|data)"
+    r"|no\s+(?:\w+\s+){0,2}(?:information|info|details|data|results|records?|mentions?|evidence|reviews)"
+    r"|(?:is|are)\s+no\s+(?:\w+\s+)?(?:company|product|brand|tool|service|platform|app)s?\s+(?:called|named)"
+    r")\b",
     re.IGNORECASE,
 )
-_SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
+# Between the cue and the name only these may stand ("… information about the company called X", "… about
+# Zeta, Apex or X"), so "I couldn't find a cheaper option than X" stays a mention.
+_GAP_TEXT = """
+    any reliable specific public verified credible recent detailed much more further concrete official the a an
+    information info details data result results record records mention mentions evidence review reviews reference
+    references source sources company companies product products brand brands tool tools service services platform
+    platforms app apps software vendor vendors about on regarding for of concerning related to called named by
+    or nor and
+"""
+_GAP_WORDS = frozenset(_GAP_TEXT.split())
+_GAP_TOKEN = re.compile(r"\w[\w.&'’+-]*|\S")
+_QUOTES = frozenset(",\"“'‘")
 
 
-def _pattern(name: str, case_sensitive: bool) -> re.Pattern[str]:
-    # Word boundaries that also work for names with punctuation ("Monday.com", "C++").
-    flags = 0 if case_sensitive else re.IGNORECASE
-    return re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])", flags)
+def _in_absence_gap(gap: str) -> bool:
+    """Whether the text between an absence cue and a name only continues the cue (or lists other names)."""
+    return all(
+        token.casefold() in _GAP_WORDS or token in _QUOTES or token[0].isupper() for token in _GAP_TOKEN.findall(gap)
+    )
 
 
-def _sentence(text: str, offset: int) -> tuple[int, int]:
-    start = 0
-    for match in _SENTENCE_END.finditer(text, 0, offset):
-        start = match.end()
-    end_match = _SENTENCE_END.search(text, offset)
-    return start, end_match.end() if end_match else len(text)
+# Negations right after a name: "X is not a recognised brand", "X does not appear in …", "X could not be found".
+_NEGATION_AFTER = re.compile(
+    r"^(?:['’]s)?\s*(?:\([^)]*\)\s*)?(?:"
+    r"(?:is|are|was|were)(?:\s+not|n['’]t)\s+(?:a\s+|an\s+|one\s+of\s+the\s+)?(?:widely\s+|well[\s-]|commonly\s+)?"
+    r"(?:known|recogni[sz]ed|listed|mentioned|included|covered|found|available|recommended|suitable|documented"
+    r"|reviewed|related|affiliated|real|actual|existing)\b"
+    r"|(?:does|do|did)(?:\s+not|n['’]t)\s+(?:appear|exist|seem\s+to\s+(?:be|exist)|show\s+up)\b"
+    r"|(?:could|can)(?:\s*not|n['’]t)\s+be\s+(?:found|verified|confirmed|identified)\b"
+    r")",
+    re.IGNORECASE,
+)
 
 
-def _band(offset: int, length: int) -> str:
+def _negative_cue(text: str, sentence_start: int, start: int, end: int, sentence_end: int) -> str | None:
+    cues = list(_ABSENCE_CUE.finditer(text, sentence_start, start))
+    cue = cues[-1] if cues else None  # the nearest: an earlier cue's gap would hold this one's words
+    if cue is not None and _in_absence_gap(text[cue.end() : start]):
+        return " ".join(cue.group(0).split())
+    after = _NEGATION_AFTER.search(text[end:sentence_end])
+    return " ".join(after.group(0).split()) if after else None
+
+
+def _band(offset: int, length: int) -> Band:
     share = offset / length if length else 0.0
     return "top" if share < 0.25 else ("bottom" if share >= 0.75 else "middle")
 
 
-def _owns(domain: str, cited: set[str]) -> bool:
-    """The brand's domain, or a host under it, is among the cited domains."""
-    domain = domain.lower()
-    return any(c == domain or c.endswith("." + domain) for c in cited)
+def on_domains(url: str | None, domain: str | None, domains: Iterable[str]) -> bool:
+    """Whether a cited URL (or its registrable domain) is on one of `domains` (bare hosts) or a subdomain."""
+    host = (urlsplit(url or "").hostname or domain or "").lower()
+    return any(host == d or host.endswith("." + d) or domain == d for d in domains)
+
+
+def _on_brand(citation: Citation, brand: Brand) -> bool:
+    return on_domains(citation.canonical_url or citation.url, citation.domain, brand.domains)
+
+
+def cited_targets(extraction: Extraction) -> list[tuple[str, str | None]]:
+    """(URL, domain) of every citation in reading order, then of every source the engine marks cited."""
+    targets = [(c.canonical_url or c.url, c.domain) for c in extraction.citations]
+    targets += [(s.canonical_url or s.url, s.domain) for s in extraction.sources if s.cited]
+    return [(url, domain) for url, domain in targets if url]
+
+
+def _block_starts(extraction: Extraction) -> list[int]:
+    """Offset of every block in `Answer.text` (blocks are joined with blank lines, list items with one)."""
+    text = extraction.answer.text
+    starts, cursor = [], 0
+    for block in extraction.answer.blocks:
+        found = text.find(block.text, cursor)
+        start = cursor if found < 0 else found
+        starts.append(start)
+        cursor = start + len(block.text)
+    return starts
 
 
 def _list_ranks(extraction: Extraction) -> dict[int, int]:
-    """Rank of each list item block within its run of consecutive list items."""
+    """List rank per list-item block: the extractor's own (read from the list in the page) where it gave one,
+    else the position in the run of consecutive list items."""
+    given = {m.block_index: m.list_rank for m in reversed(extraction.mentions) if m.list_rank is not None}
     ranks: dict[int, int] = {}
-    rank = 0
+    counted = 0
     for block in extraction.answer.blocks:
-        rank = rank + 1 if block.kind is BlockKind.list_item else 0
-        if rank:
-            ranks[block.index] = rank
+        counted = counted + 1 if block.kind is BlockKind.list_item else 0
+        if counted:
+            ranks[block.index] = given.get(block.index, counted)
     return ranks
 
 
+class _Sentences:
+    """The answer's sentences, with the citations and links that fall in each."""
+
+    def __init__(self, text: str, citations: Sequence[Citation]) -> None:
+        self.spans = sentence_spans(text) or [(0, len(text))]
+        self.starts = [start for start, _ in self.spans]
+        self.citations = citations_by_sentence(self.starts, citations)
+
+    def at(self, offset: int) -> int:
+        return sentence_of(self.starts, offset)
+
+
+def _has_context(brand: Brand, sentence: str, own_site: bool, highlighted: bool) -> bool:
+    if not brand.require_context or own_site or highlighted:
+        return True
+    return any(
+        re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", sentence, re.IGNORECASE) for word in brand.require_context
+    )
+
+
 def match_mentions(extraction: Extraction, brands: BrandSet) -> list[BrandMention]:
-    """Every mention of every brand in the answer, in reading order."""
+    """Every mention of every brand in the answer, in reading order.
+
+    Names and aliases match on word boundaries inside one block, case-insensitively unless the brand says
+    `case_sensitive`; where two names overlap the longest wins. Ranks count brands in order of first mention,
+    leaving out mentions in absence or negation contexts (those are flagged `negative`, with their cue).
+    """
     text = extraction.answer.text
-    blocks: list[tuple[int, int]] = []  # (block index, offset in the answer text)
-    cursor = 0
-    for block in extraction.answer.blocks:
-        cursor = max(text.find(block.text, cursor), cursor)
-        blocks.append((block.index, cursor))
+    pattern, by_key = brands.matcher()
+    sentences = _Sentences(text, extraction.citations)
     list_ranks = _list_ranks(extraction)
-    offsets = [c.char_start for c in extraction.citations if c.char_start is not None]
-    cited_domains = {c.domain for c in extraction.citations if c.domain}
-    found: list[tuple[int, Brand, str]] = []
-    for brand in brands.brand:
-        taken: set[int] = set()
-        for name in sorted([brand.name, *brand.aliases], key=len, reverse=True):  # longest alias wins
-            for match in _pattern(name, brand.case_sensitive).finditer(text):
-                if not taken.intersection(range(match.start(), match.end())):
-                    taken.update(range(match.start(), match.end()))
-                    found.append((match.start(), brand, match.group(0)))
-    found.sort(key=lambda item: item[0])
-    order: dict[str, int] = {}
-    mentions = []
-    for offset, brand, alias in found:
-        order.setdefault(brand.name, len(order) + 1)
-        block_index = max((i for i, block_start in blocks if block_start <= offset), default=0)
-        start, end = _sentence(text, offset)
-        mentions.append(
-            BrandMention(
-                brand=brand.name,
-                alias=alias,
-                ours=brand.ours,
-                block_index=block_index,
-                char_start=offset,
-                rank=order[brand.name],
-                list_rank=list_ranks.get(block_index),
-                band=_band(offset, len(text)),
-                cited_in_sentence=any(start <= pos <= end for pos in offsets),
-                own_domain_cited=any(_owns(d, cited_domains) for d in brand.domains),
-                negative=bool(_NEGATIVE.search(text, start, offset)),
-            )
+    highlighted = [(m.char_start, m.char_start + len(m.text)) for m in extraction.mentions]
+    cited = cited_targets(extraction)
+    found: list[tuple[Brand, re.Match[str], int, int]] = []  # brand, match, block index, offset
+    for block, start in zip(extraction.answer.blocks, _block_starts(extraction), strict=True):
+        for match in pattern.finditer(block.text):
+            found.append((by_key[_key(match.group(0))], match, block.index, start + match.start()))
+
+    fields: list[dict[str, Any]] = []
+    order: dict[str, int] = {}  # brand -> rank, by first mention outside absence contexts
+    for brand, match, block_index, offset in found:
+        end = offset + len(match.group(0))
+        index = sentences.at(offset)
+        sentence_start, sentence_end = sentences.spans[index]
+        in_sentence = sentences.citations.get(index, [])
+        own_in_sentence = any(_on_brand(c, brand) for c in in_sentence)
+        is_highlighted = any(s <= offset < e for s, e in highlighted)
+        if not _has_context(brand, text[sentence_start:sentence_end], own_in_sentence, is_highlighted):
+            continue
+        cue = _negative_cue(text, sentence_start, offset, end, sentence_end)
+        if cue is None:
+            order.setdefault(brand.name, len(order) + 1)
+        fields.append(
+            {
+                "brand": brand.name,
+                "alias": match.group(0),
+                "ours": brand.ours,
+                "block_index": block_index,
+                "char_start": offset,
+                "char_end": end,
+                "list_rank": list_ranks.get(block_index),
+                "band": _band(offset, len(text)),
+                "cited_in_sentence": bool(in_sentence),
+                "own_domain_in_sentence": own_in_sentence,
+                "own_domain_cited": any(on_domains(url, domain, brand.domains) for url, domain in cited),
+                "negative": cue is not None,
+                "negative_cue": cue,
+            }
         )
-    return mentions
+    return [BrandMention(rank=order.get(f["brand"]), **f) for f in fields]
+
+
+def named_brands(mentions: Iterable[BrandMention], *, include_negative: bool = False) -> list[str]:
+    """B_r: the brands an answer names, in order of first mention; absence contexts left out by default."""
+    return list(dict.fromkeys(m.brand for m in mentions if include_negative or not m.negative))

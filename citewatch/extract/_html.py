@@ -8,15 +8,15 @@ where each citation element and each link sits in the text. The engine then turn
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from lxml import etree
 
 from citewatch.models import Answer, AnswerBlock, BlockKind, ExtractionStatus, Mention
 
-_WS = re.compile(r"\s+")
 # Zero-width characters the engines put between chips and text: invisible to a reader.
 _INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff")
 
@@ -44,7 +44,14 @@ _BLOCK_TAGS: dict[str, BlockKind] = {
 _SKIP_TAGS = frozenset({"script", "style", "svg", "button", "template", "noscript", "img", "math", "input"})
 _EMPHASIS_TAGS = frozenset({"strong", "b", "em"})
 _NO_SPACE_BEFORE = tuple(".,;:!?)]}%")
-_LEAD_NAME = re.compile(r"^\s*([^\n:–—-]{2,60}?)\s*(?::|\s[–—-]\s)")
+# A list item's leading name: the text before its ":" or spaced dash; a hyphen inside a word ("Pop-Up") is
+# part of the name.
+_LEAD_NAME = re.compile(r"^\s*((?:[^\n:–—-]|(?<=\S)-(?=\S)){2,60}?)\s*(?::|\s[–—-]\s)")
+# Blocks whose <p> children are their own text: Perplexity, ChatGPT and Gemini wrap list items in <p>.
+_HOLDS_PARAGRAPHS = frozenset({BlockKind.list_item, BlockKind.table})
+# KaTeX renders each formula twice: MathML carrying the TeX source, and an aria-hidden visual twin whose
+# text reads "x=2a−b±b2−4ac". The source is what the formula says.
+_TEX_SOURCE = etree.XPath("string(.//*[local-name() = 'annotation'][@encoding = 'application/x-tex'])")
 
 MIN_MENTION_CHARS = 2
 MAX_MENTION_CHARS = 80
@@ -54,7 +61,8 @@ MAX_MENTION_WORDS = 8
 # Snapshots are stored as UTF-8 (Playwright's page.content() is a str); say so instead of letting
 # libxml2 guess Latin-1 for pages without a <meta charset>. Plain etree elements, not lxml.html's: its
 # element classes are looked up in Python for every node touched, which costs more than the parse.
-_PARSER = etree.HTMLParser(encoding="utf-8")
+# No id table (collect_ids): extractors never look elements up by id, and building it is 6% of a parse.
+_PARSER = etree.HTMLParser(encoding="utf-8", collect_ids=False)
 
 Element = etree._Element
 
@@ -97,9 +105,15 @@ def truncation_warning(html: str | bytes) -> str | None:
     return None
 
 
+def _fold(text: str) -> str:
+    """Whitespace runs to one space, keeping one at either end (text is not all whitespace)."""
+    folded = " ".join(text.split())
+    return (" " if text[0].isspace() else "") + folded + (" " if text[-1].isspace() else "")
+
+
 def norm(text: str | None) -> str:
     """Collapse whitespace the way a reader sees it."""
-    return _WS.sub(" ", _visible_text(text or "")).strip()
+    return " ".join(_visible_text(text or "").split())  # str.split folds what `\s+` matches, faster
 
 
 def text_of(el: Element | None) -> str:
@@ -114,6 +128,20 @@ def visible_of(el: Element) -> bool | None:
     """The capture marks citation and source elements with `data-cw-visible`; absent on old snapshots."""
     mark = el.get("data-cw-visible")
     return None if mark is None else mark == "1"
+
+
+def captured_group(el: Element) -> Sequence[tuple[str | None, str | None]] | None:
+    """The sources a scraper saw behind a chip or dialog it opened (`data-cw-group-urls`, JSON list of
+    `{"url", "title"}`) as (url, title) pairs; None when the element was not opened, [] when the mark is
+    unreadable. Typed like the pairs callers fall back to when a chip was not opened."""
+    raw = el.get("data-cw-group-urls")
+    if raw is None:
+        return None
+    try:
+        entries = json.loads(raw)
+        return [(str(e["url"]), e.get("title")) for e in entries if isinstance(e, dict) and e.get("url")]
+    except (ValueError, TypeError):
+        return []
 
 
 def display_order(elements: list[Element]) -> list[Element]:
@@ -145,6 +173,9 @@ _WALLS: tuple[tuple[ExtractionStatus, etree.XPath], ...] = (
             " | //*[@id='cf-wrapper'] | //*[@id='challenge-running'] | //*[@id='challenge-stage']"
             " | //iframe[contains(@src,'challenges.cloudflare.com')] | //*[@id='turnstile-wrapper']"
             " | //title[contains(.,'Just a moment')] | //title[contains(.,'Attention Required')]"
+            # A challenge served to a fetch (ChatGPT's 403 on /backend-anon/*) carries no title and loads the
+            # platform from an inline script: its `_cf_chl_opt` options and error line are what is left.
+            " | //script[contains(., 'window._cf_chl_opt')] | //*[@id='challenge-error-text']"
         ),
     ),
     (
@@ -198,30 +229,55 @@ class _Block:
     def add(self, text: str | None, *, raw: bool = False) -> None:
         if not text:
             return
-        text = _visible_text(text)
+        if not text.isascii():  # the invisible characters are not ASCII
+            text = _visible_text(text)
         if self.kind is not BlockKind.code and not raw:
+            parts = self.parts
+            after_space = not parts or parts[-1].endswith((" ", "\n"))
+            if text.isspace():  # the indentation between tags of a pretty-printed page: one space at most
+                if not after_space:
+                    parts.append(" ")
+                    self.length += 1
+                return
             if not text.isprintable() or "  " in text:  # only then is there a whitespace run to fold
-                text = _WS.sub(" ", text)
-            if not self.parts or self.parts[-1].endswith(" ") or self.parts[-1].endswith("\n"):
+                text = _fold(text)
+            if after_space:
                 text = text.lstrip(" ")
-            if text.startswith(_NO_SPACE_BEFORE) and self.parts and self.parts[-1].endswith(" "):
-                self.parts[-1] = self.parts[-1][:-1]
+            if parts and text.startswith(_NO_SPACE_BEFORE) and parts[-1].endswith(" "):
+                parts[-1] = parts[-1][:-1]
                 self.length -= 1
         if text:
             self.parts.append(text)
             self.length += len(text)
 
-    def text(self) -> str:
-        joined = "".join(self.parts)
-        return joined.strip() if self.kind is not BlockKind.code else joined.strip("\n")
+    def trim_end(self) -> None:
+        if self.parts and self.parts[-1].endswith(" "):
+            kept = self.parts[-1].rstrip(" ")
+            self.length -= len(self.parts[-1]) - len(kept)
+            self.parts[-1] = kept
 
-    def lead_offset(self) -> int:
+    def settle(self) -> tuple[str, int]:
+        """The block's text as read, and how many leading characters that dropped (to shift offsets)."""
         joined = "".join(self.parts)
-        return len(joined) - len(joined.lstrip())
+        text = joined.strip() if self.kind is not BlockKind.code else joined.strip("\n")
+        return text, len(joined) - len(joined.lstrip())
 
 
 def default_block_kind(el: Element) -> BlockKind | None:
     return _BLOCK_TAGS.get(el.tag) if isinstance(el.tag, str) else None
+
+
+def _opens_block(block: _Block, kind: BlockKind | None) -> bool:
+    """Whether a block element inside `block` starts a block of its own (a list item's <p> does not)."""
+    return kind is not None and not (kind is BlockKind.paragraph and block.kind in _HOLDS_PARAGRAPHS)
+
+
+def _tex_source(el: Element, tag: str) -> str | None:
+    """The TeX source of a KaTeX formula (`span.katex`), when the page kept it."""
+    classes = el.get("class") if tag == "span" else None
+    if not classes or "katex" not in classes or "katex" not in classes.split():
+        return None
+    return norm(_TEX_SOURCE(el)) or None
 
 
 def walk_answer(
@@ -255,6 +311,11 @@ def walk_answer(
             target.citations.append((el, target.length))
             return target
         if tag in _SKIP_TAGS or skip(el):
+            return block
+        tex = _tex_source(el, tag)
+        if tex is not None:
+            block = block or open_block(BlockKind.paragraph, None)
+            block.add(tex)
             return block
         kind = block_kind(el)
         if kind is not None:
@@ -290,7 +351,7 @@ def walk_answer(
         block.add(el.text)
         nested: list[Element] = []
         for child in el:
-            if isinstance(child.tag, str) and block_kind(child) is not None and not is_citation(child):
+            if isinstance(child.tag, str) and _opens_block(block, block_kind(child)) and not is_citation(child):
                 nested.append(child)
             else:
                 visit_inline(child, block)
@@ -310,18 +371,28 @@ def walk_answer(
         if tag == "br":
             block.add("\n" if block.kind is BlockKind.code else " ")
             return
+        tex = _tex_source(el, tag)
+        if tex is not None:
+            block.add(tex)
+            return
+        paragraph = block_kind(el) is not None  # a paragraph held by its list item or cell: keep words apart
+        if paragraph:
+            block.add(" ")
         _mark(el, tag, block)
         block.add(el.text)
         for child in el:
-            if isinstance(child.tag, str) and block_kind(child) is not None and not is_citation(child):
+            if isinstance(child.tag, str) and _opens_block(block, block_kind(child)) and not is_citation(child):
                 visit(child, None)
             else:
                 visit_inline(child, block)
             block.add(child.tail)
+        if paragraph:
+            block.add(" ")
 
     def _fill_table(table: Element, block: _Block) -> None:
         for row_index, row in enumerate(table.iter("tr")):
             if row_index:
+                block.trim_end()
                 block.add("\n", raw=True)
             for cell_index, cell in enumerate(c for c in row if c.tag in ("td", "th")):
                 if cell_index:
@@ -361,11 +432,26 @@ def _list_rank(li: Element) -> int:
     parent = li.getparent()
     if parent is None:
         return 1
+    owner = next(li.iterancestors("ul", "ol"), None) if parent.tag not in ("ul", "ol") else None
+    if owner is not None:
+        return _wrapped_list_rank(li, owner)
     rank = 0
     for sibling in parent:
         if sibling.tag == "li":
             rank += 1
         if sibling is li:
+            return rank
+    return rank or 1
+
+
+def _wrapped_list_rank(li: Element, owner: Element) -> int:
+    """Rank of an item wrapped in a `<div>` inside its list (Google AI Overviews render late items in such
+    wrappers): count the list's own items, not those of lists nested in them."""
+    rank = 0
+    for item in owner.iter("li"):
+        if next(item.iterancestors("ul", "ol"), None) is owner:
+            rank += 1
+        if item is li:
             return rank
     return rank or 1
 
@@ -377,7 +463,7 @@ def _assemble(blocks: list[_Block]) -> WalkedAnswer:
     offset = 0
     previous: BlockKind | None = None
     for block in blocks:
-        text = block.text()
+        text, lead = block.settle()
         if not text and not block.citations:
             continue
         if texts:
@@ -385,7 +471,6 @@ def _assemble(blocks: list[_Block]) -> WalkedAnswer:
             offset += len(sep)
             texts.append(sep)
         index = len(answer_blocks)
-        lead = block.lead_offset()
         answer_blocks.append(AnswerBlock(index=index, kind=block.kind, text=text))
 
         def at(raw: int, text: str = text, lead: int = lead) -> int:
@@ -393,7 +478,8 @@ def _assemble(blocks: list[_Block]) -> WalkedAnswer:
 
         walked.citations += [Anchor(el, index, offset + at(pos)) for el, pos in block.citations]
         walked.links += [Anchor(el, index, offset + at(pos)) for el, pos in block.links]
-        walked.mentions += _mentions(block, text, index, offset, at)
+        if block.emphasis or block.links or block.kind is BlockKind.list_item:
+            walked.mentions += _mentions(block, text, index, offset, at)
         texts.append(text)
         offset += len(text)
         previous = block.kind

@@ -8,7 +8,6 @@ elements (the Feb-2026 DOM puts them in `markdown-content-N`; Research answers p
 
 from __future__ import annotations
 
-import json
 import re
 
 from lxml import etree
@@ -17,6 +16,7 @@ from citewatch.extract import contracts
 from citewatch.extract._html import (
     Anchor,
     Element,
+    captured_group,
     detect_wall,
     display_order,
     norm,
@@ -39,8 +39,11 @@ from citewatch.models import (
 
 EXTRACTOR_VERSION = "perplexity/1"
 
-_PROSE = "contains(concat(' ', normalize-space(@class), ' '), ' prose ')"
-# engines.md §1.2 (Radix tabs): one answer panel per turn; its hidden twin repeats only the tab buttons.
+# The cheap substring test first: Tailwind class lists are long, and normalising them is what costs.
+_PROSE = "contains(@class, 'prose') and contains(concat(' ', normalize-space(@class), ' '), ' prose ')"
+# engines.md §1.2 (Radix tabs): one answer panel per turn; its hidden twin repeats only the tab buttons. A Research
+# report's body is a div.prose in this panel beside markdown-content-0 (captures/README.md, verified facts), so the
+# panel is the first route to the answer and markdown-content-* only the second.
 TURN_PANELS = etree.XPath("//div[@role='tabpanel'][substring(@id, string-length(@id) - 15) = '-content-default']")
 PANEL_PROSE = etree.XPath(f".//div[{_PROSE}][not(ancestor::div[{_PROSE}])]")
 # engines.md §1.2 answer container (Feb-2026 fixtures): markdown-content-0..N, one per answer step.
@@ -56,6 +59,8 @@ SOURCE_LINKS = etree.XPath(
 SOURCE_SITE = etree.XPath("string(.//span[contains(@class, 'line-clamp-1')])")
 SOURCE_TITLE = etree.XPath("string(.//div[contains(@class, 'font-medium')])")
 SOURCE_SNIPPET = etree.XPath("string(.//div[contains(@class, 'line-clamp-3')])")
+# Not in any saved capture: the markup the replica shares with us (replicas/perplexity) for related questions,
+# the sign-in dialog and the error line of a broken stream.
 RELATED = etree.XPath(
     "//span[normalize-space() = 'Related']/parent::div/following-sibling::div[1]"
     "/div[contains(@class, 'cursor-pointer')]/div[1]"
@@ -131,7 +136,7 @@ def _citations(anchors: list[Anchor], warnings: list[str]) -> list[Citation]:
         href = chip.get("data-pplx-citation-url") or CHIP_URL(chip) or None
         grouped = _GROUP.search(label)
         group = f"chip-{chip_number}" if grouped else None
-        members = _group_members(chip)
+        members = captured_group(chip)
         if grouped and members is None:
             hidden = int(grouped.group(1))
             warnings.append(f"grouped chip {label!r} was not expanded: {hidden} more source(s) are not in the snapshot")
@@ -158,18 +163,6 @@ def _citations(anchors: list[Anchor], warnings: list[str]) -> list[Citation]:
                 )
             )
     return citations
-
-
-def _group_members(chip: Element) -> list[tuple[str | None, str | None]] | None:
-    """The sources the capture saw behind a "+N" chip (written by the scraper from the hover popover)."""
-    raw = chip.get("data-cw-group-urls")
-    if raw is None:
-        return None
-    try:
-        entries = json.loads(raw)
-        return [(str(e["url"]), e.get("title")) for e in entries if isinstance(e, dict) and e.get("url")]
-    except (ValueError, TypeError):
-        return []
 
 
 def _inline_links(anchors: list[Anchor], *, start: int) -> list[Citation]:

@@ -48,7 +48,8 @@ def check_walls(page: Page, engine: str, login_wall: tuple[str, ...] = ()) -> No
 
 def check_response(response: Response | None) -> None:
     """Navigation answers: 5xx/429 are transient; a 403 is judged by the page it carries (walls)."""
-    if response is not None and response.status in _RETRYABLE_STATUS:
+    # Google serves its /sorry/ captcha page with 429 (engines.md §7): check_walls reports it as a captcha.
+    if response is not None and response.status in _RETRYABLE_STATUS and "/sorry/" not in response.url:
         raise TransientCaptureError(f"HTTP {response.status} from {response.url}")
 
 

@@ -89,6 +89,7 @@ def test_brand_visibility_is_recomputed_from_stored_extractions(tmp_path: Path) 
     assert group.runs == [["Acme", "Bolt", "Acme"], ["Bolt"], []]  # the absence mention is left out
     acme, bolt = group.rows(brands)
     assert (acme.mention_rate.k, acme.mention_rate.n) == (1, 3)
-    assert acme.sov_mentions == 2 / 4 and acme.sov_answers == 1 / 2  # 2 of 4 mentions; 1 of 2 naming answers
+    # a brand counts once per answer (§6): Acme in 1 of 3 (brand, answer) mentions; 1 of 2 naming answers
+    assert acme.sov_mentions == 1 / 3 and acme.sov_answers == 1 / 2
     assert bolt.average_rank == 1.5  # 2nd in the first answer, 1st in the second
     assert acme.as_json()["ci95_high"] == round(acme.mention_rate.high, 4)

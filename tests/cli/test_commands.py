@@ -164,3 +164,16 @@ def test_export_parquet_keeps_the_column_types(cli, perplexity, tmp_path: Path) 
     assert str(table.schema.field("answer_seconds").type) == "double"
     assert table.column("status").to_pylist() == ["answered"]
     assert cli("export", "--format", "parquet").returncode == 1
+
+
+def test_demo_captures_every_engine_and_ends_with_the_stability_summary(cli, tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    done = cli("demo", "--db-path", str(db), timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Stability over 3 runs: mean pairwise Jaccard of cited domains" in done.stdout
+    tour = [line for line in done.stdout.splitlines() if "answered" in line]
+    for engine in ("chatgpt", "gemini", "google_aio", "google_ai_mode"):
+        assert any(f" {engine} " in line for line in tour), done.stdout
+    assert "9 captures stored in" in done.stdout
+    reported = cli("report", "--db", f"sqlite:///{db}", "--format", "json")
+    assert reported.returncode == 0, reported.stderr

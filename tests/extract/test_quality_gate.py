@@ -38,14 +38,17 @@ def corpus(tmp_path: Path) -> Path:
 
 
 def test_the_corpus_fingerprint_reacts_to_content_and_paths(corpus: Path) -> None:
-    before = evaluate.corpus_sha(corpus)
+    pinned = evaluate.corpus_sha(corpus)
+    assert evaluate.check_against_baseline(corpus, evaluate.evaluate(corpus)) == []
     case = corpus / "perplexity" / "grouped-chip-expanded"
-    (case / "meta.json").write_text('{"url": "https://www.perplexity.ai/search/changed"}\n')
-    assert evaluate.corpus_sha(corpus) != before
-    renamed = case.rename(case.with_name("renamed-case"))
-    assert renamed.exists()
+    case.rename(case.with_name("renamed-case"))  # same bytes, another path
+    renamed = evaluate.corpus_sha(corpus)
+    assert renamed != pinned
     failures = evaluate.check_against_baseline(corpus, evaluate.evaluate(corpus))
-    assert any("corpus changed" in f for f in failures)
+    assert any("corpus changed" in f and "re-pin" in f for f in failures)
+    meta = corpus / "perplexity" / "renamed-case" / "meta.json"
+    meta.write_text(meta.read_text().replace("when-do-startups", "when-do-founders"))  # same path, other bytes
+    assert evaluate.corpus_sha(corpus) not in (pinned, renamed)
 
 
 def test_a_regression_fails_and_floors_are_not_lowered_silently(corpus: Path) -> None:

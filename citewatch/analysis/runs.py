@@ -1,0 +1,70 @@
+"""One answered capture as the plain values the metrics take (the notation of docs/metrics.md).
+
+`run_values` reads a stored `Extraction` (and a brand set, when brands are tracked), so every metric can be
+recomputed from stored extractions when the brand file or a definition changes, without recapturing. Pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from citewatch.analysis.brands import (
+    Band,
+    BrandMention,
+    BrandSet,
+    cited_targets,
+    match_mentions,
+    named_brands,
+    on_domains,
+)
+from citewatch.analysis.sentences import citations_by_sentence, sentence_spans, word_count
+from citewatch.models import Extraction
+
+
+@dataclass(frozen=True, slots=True)
+class RunValues:
+    brands: tuple[str, ...]  # B_r: tracked brands named, in order of first mention, absence contexts left out
+    mentions: tuple[BrandMention, ...]  # every mention, negative ones included (flagged)
+    cited_brands: frozenset[str]  # brands whose own domains the answer cites (the "cited" of the cross-tab)
+    cited_urls: tuple[str, ...]  # U_r: distinct cited URLs (canonical), in order of first citation
+    cited_domains: tuple[str, ...]  # D_r: their registrable domains, distinct, in the same order
+    sources: frozenset[str]  # S_r: every URL shown or retrieved as a source, cited or not, and every cited URL
+    sentences: tuple[tuple[int, tuple[str, ...]], ...]  # GEO input: (words, cited URLs) per sentence
+    organic_urls: tuple[str, ...]  # organic results on the same page (canonical), in position order
+
+    def first_band(self, brand: str) -> Band | None:
+        """Band of the brand's first mention outside absence contexts (Scrunch's position), None if not named."""
+        return next((m.band for m in self.mentions if m.brand == brand and not m.negative), None)
+
+
+def _geo_sentences(extraction: Extraction) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    text = extraction.answer.text
+    spans = sentence_spans(text)
+    by_sentence = citations_by_sentence([start for start, _ in spans], extraction.citations)
+    return tuple(
+        (
+            word_count(text[start:end]),
+            tuple(url for c in by_sentence.get(index, []) if (url := c.canonical_url or c.url)),
+        )
+        for index, (start, end) in enumerate(spans)
+    )
+
+
+def run_values(extraction: Extraction, brands: BrandSet | None = None, *, include_negative: bool = False) -> RunValues:
+    """The per-run values of one extraction. `include_negative` counts absence-context mentions in B_r too."""
+    mentions = match_mentions(extraction, brands) if brands is not None else []
+    cited = cited_targets(extraction)
+    urls = tuple(dict.fromkeys(url for url, _ in cited))
+    shown = {url for s in extraction.sources if (url := s.canonical_url or s.url)}
+    return RunValues(
+        brands=tuple(named_brands(mentions, include_negative=include_negative)),
+        mentions=tuple(mentions),
+        cited_brands=frozenset(
+            b.name for b in (brands.brand if brands else []) if any(on_domains(u, d, b.domains) for u, d in cited)
+        ),
+        cited_urls=urls,
+        cited_domains=tuple(dict.fromkeys(domain for _, domain in cited if domain)),
+        sources=frozenset(shown | set(urls)),
+        sentences=_geo_sentences(extraction),
+        organic_urls=tuple(r.canonical_url for r in sorted(extraction.organic_results, key=lambda r: r.position)),
+    )

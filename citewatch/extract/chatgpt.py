@@ -1,0 +1,645 @@
+"""ChatGPT: answers with citation pills, inline links and widgets, plus the conversation stream when recorded.
+
+Selectors follow engines.md §2.2 and the real saved conversation (shared/captures/chatgpt). Every assistant
+message `[data-message-author-role=assistant]` holds its answer in a `.markdown` div; pills
+`span[data-testid=webpage-citation-pill] > a[href]` cite one source each, and a grouped pill shows only its
+first source: the scraper pages through its hover popover (`1/N`) and writes every source onto the pill as
+`data-cw-group-urls`. A citewatch capture asks one prompt, so its page has one assistant turn; pages saved by
+other tools may hold a whole conversation, and then every turn is read (and the warnings say so).
+
+The `/backend-api/conversation` event stream (engines.md §2.3), when the capture kept it, adds what the page
+does not show: the fan-out search queries, the results retrieved but not cited, and the resolved
+`content_references` (which also resolve grouped pills whose popover was not opened). The stream is a
+sequence of JSON-patch deltas on one message object at a time; the parser below applies them tolerantly.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from lxml import etree
+
+from citewatch.extract import contracts
+from citewatch.extract._html import (
+    Anchor,
+    Element,
+    SnapshotUnreadable,
+    captured_group,
+    detect_wall,
+    parse,
+    text_of,
+    truncation_warning,
+    visible_of,
+    walk_answer,
+)
+from citewatch.extract._urls import url_fields
+from citewatch.models import (
+    Citation,
+    CitationKind,
+    Extraction,
+    ExtractionStatus,
+    NetworkRecord,
+    Snapshot,
+    Source,
+    SourceKind,
+)
+
+EXTRACTOR_VERSION = "chatgpt/1"
+
+
+def _has_class(name: str) -> str:
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+_MARKDOWN = _has_class("markdown")
+# engines.md §2.2 "assistant message" and "answer body": the message, then its outermost .markdown.
+ASSISTANT = etree.XPath("//*[@data-message-author-role='assistant']")
+MESSAGE_MARKDOWN = etree.XPath(f".//div[{_MARKDOWN}][not(ancestor::div[{_MARKDOWN}])]")
+# engines.md §2.2 "inline citation": span[data-testid=webpage-citation-pill] > a[href][alt=<url>].
+PILL_TESTID = "webpage-citation-pill"
+PILL_HREF = etree.XPath("string(.//a[@href][1]/@href)")
+PILL_ALT = etree.XPath("string(.//a[@alt][1]/@alt)")
+# engines.md §2.2 "widgets in prose": weather, business maps, place cards; their links are sources, their
+# text is not prose.
+WIDGET_TESTIDS = frozenset({"dil-widget-shell", "businesses-map-widget"})
+PLACE_WIDGETS = frozenset({"businesses-map-widget"})
+WIDGET_LINKS = etree.XPath(".//a[@href]")
+# KaTeX: the TeX source in the MathML annotation is the readable form of a formula.
+KATEX = etree.XPath(f".//span[{_has_class('katex')}][not(ancestor::span[{_has_class('katex')}])]")
+TEX_SOURCE = etree.XPath("string(.//annotation[@encoding='application/x-tex'])")
+# engines.md §2.2 "streaming": still writing, or (empty) still thinking.
+STREAMING = etree.XPath(f".//div[{_MARKDOWN}][{_has_class('streaming-animation')} or {_has_class('result-streaming')}]")
+THINKING = etree.XPath(f".//div[{_MARKDOWN}][{_has_class('result-thinking')}]")
+PLACEHOLDER_PREFIX = "request-placeholder-"  # engines.md §2.2: a message id before the real one arrives
+# A lost reply: ChatGPT's retry button and error line inside the turn (CloakGPT's reply-notice detection).
+_ERROR_LINE = _has_class("text-token-text-error")
+ERROR_NOTICE = etree.XPath(
+    f"//*[@data-message-author-role='assistant']//*[{_ERROR_LINE}]"
+    f" | //*[{_ERROR_LINE}][../*[@data-testid='regenerate-thread-error-button']]"
+)
+# engines.md §2.2 "logged in" / "logged out" (incl. the 2026 logged-out DOM, §7 "Login walls").
+LOGGED_IN = etree.XPath("//*[@data-testid='accounts-profile-button']")
+LOGGED_OUT = etree.XPath(
+    "//textarea[@id='mobile-composer-prompt'] | //*[@data-testid='login-button' or @data-testid='mobile-login-button']"
+)
+# A feature that needs an account answers with a modal asking to log in instead of an answer.
+LOGIN_DIALOG = etree.XPath("//*[@role='dialog'][.//*[@data-testid='login-button' or @data-testid='signup-button']]")
+CONSENT = etree.XPath("//button[@data-testid='cookie-banner-accept']")  # engines.md §2.2 / §7 "cookie"
+# The scraper's record of the optional web-search mode: "1" search ran, "0" asked for but did not run.
+WEB_SEARCH_MARK = "data-cw-web-search"
+
+# engines.md §2.3: the logged-in and the anonymous conversation calls, their `f/` variants, and the GET of a
+# whole conversation; not `/conversation/init` or `/prepare`.
+CONVERSATION_URL = re.compile(r"/backend-(?:api|anon)/(?:f/)?conversation(?:/[0-9a-fA-F-]{36})?/?(?:[?#]|$)")
+BACKEND_URL = re.compile(r"/backend-(?:api|anon)/")
+# engines.md §2.3: citation markers such as `\ue200cite\ue202turn0search3\ue201` in streamed text.
+_MARKER = re.compile(r"\ue200[^\ue201]*\ue201")
+_PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]")
+_GROUP_LABEL = re.compile(r"\+(\d+)\s*$")
+_INTERNAL_DOMAINS = frozenset({"chatgpt.com"})  # links back into the app (yoonbae81: judge by host)
+_SKIP_CLASSES = frozenset({"sr-only", "text-token-text-error"})  # screen-reader text; the error line
+_LISTED_URLS = 3  # URLs quoted in a disagreement warning
+
+
+def extract(snapshot: Snapshot) -> Extraction:
+    tree = parse(snapshot.html)
+    result = Extraction(engine="chatgpt", extractor_version=EXTRACTOR_VERSION, status=ExtractionStatus.no_answer)
+    truncated = truncation_warning(snapshot.html)
+    if truncated:
+        result.warnings.append(truncated)
+    stream = read_stream(snapshot.network)
+    result.warnings += stream.warnings
+    messages = ASSISTANT(tree)
+    roots = [root for message in messages for root in (MESSAGE_MARKDOWN(message) or [message])]
+    for root in roots:
+        _readable_math(root)
+    walked = walk_answer(roots, is_citation=_is_pill, skip=_skip)
+    result.answer = walked.answer
+    if not walked.answer.text.strip() and not walked.citations:
+        result.status = _no_answer_status(tree, messages, stream, result.warnings)
+        return result
+    result.status = ExtractionStatus.answered
+    result.warnings += _page_warnings(tree, messages)
+    for notice in ERROR_NOTICE(tree):
+        result.status = ExtractionStatus.error
+        result.warnings.append(f"the engine stopped the answer with an error: {text_of(notice)}")
+    pills = _pill_citations(walked.citations, stream, result.warnings)
+    links = _inline_links(walked.links)
+    result.citations = [
+        citation.model_copy(update={"position": position})
+        for position, citation in enumerate(sorted([*pills, *links], key=_reading_order), start=1)
+    ]
+    result.warnings += _disagreements(pills, stream)
+    result.sources = _sources(result.citations, _widget_sources(roots), stream)
+    result.mentions = walked.mentions
+    result.search_queries = stream.queries
+    result.warnings += contracts.check(result, expect_citations=bool(stream.references))
+    return result
+
+
+# --- the page --------------------------------------------------------------------------------------------
+
+
+def _is_pill(el: Element) -> bool:
+    return el.get("data-testid") == PILL_TESTID
+
+
+def _skip(el: Element) -> bool:
+    if el.get("data-testid") in WIDGET_TESTIDS or not _SKIP_CLASSES.isdisjoint((el.get("class") or "").split()):
+        return True
+    # A code block's header strip (its language, "Copy code") sits beside the code inside the same <pre>.
+    return el.tag == "div" and next(el.iterancestors("pre"), None) is not None and next(el.iter("code"), None) is None
+
+
+def _readable_math(root: Element) -> None:
+    for formula in KATEX(root):
+        tex = TEX_SOURCE(formula).strip()
+        if tex:
+            formula.clear(keep_tail=True)
+            formula.text = tex
+
+
+def _no_answer_status(
+    tree: Element, messages: list[Element], stream: StreamData, warnings: list[str]
+) -> ExtractionStatus:
+    """Why there is no answer. Walls replace the whole page, so they are looked for only here."""
+    wall = detect_wall(tree)
+    if wall is not None:
+        return wall
+    if stream.blocked:
+        warnings.append(f"a backend call was refused by a bot wall (HTTP 403 at {stream.blocked})")
+        return ExtractionStatus.blocked
+    if LOGIN_DIALOG(tree):
+        return ExtractionStatus.login_required
+    if CONSENT(tree):
+        return ExtractionStatus.consent_required
+    notices = ERROR_NOTICE(tree)
+    if notices:
+        warnings.append(f"the engine reported an error: {text_of(notices[0])}")
+        return ExtractionStatus.error
+    if messages and THINKING(messages[-1]):
+        warnings.append("the answer never left the thinking state: nothing was written")
+    return ExtractionStatus.no_answer
+
+
+def _page_warnings(tree: Element, messages: list[Element]) -> list[str]:
+    warnings: list[str] = []
+    if len(messages) > 1:
+        warnings.append(f"the page holds {len(messages)} assistant turns; all of them were read")
+    last = messages[-1] if messages else None
+    if last is not None and (last.get("data-message-id") or "").startswith(PLACEHOLDER_PREFIX):
+        warnings.append("the last answer still had a placeholder id: it may not have been complete")
+    if last is not None and STREAMING(last):
+        warnings.append("the last answer was still streaming when the page was saved")
+    if LOGGED_OUT(tree) and not LOGGED_IN(tree):
+        warnings.append("the page is logged out: answers and sources may differ from a logged-in session")
+    if tree.get(WEB_SEARCH_MARK) == "0":
+        warnings.append("web search was asked for but did not run")
+    return warnings
+
+
+def _reading_order(citation: Citation) -> tuple[int, bool, int]:
+    return (citation.char_start or 0, citation.kind is not CitationKind.chip, citation.position)
+
+
+def _pill_site(citation: Citation) -> str | None:
+    """A single pill's label names its site; a grouped pill's label names only the first of its sources."""
+    return citation.label if citation.kind is CitationKind.chip and citation.group is None else None
+
+
+def _pill_citations(anchors: list[Anchor], stream: StreamData, warnings: list[str]) -> list[Citation]:
+    citations: list[Citation] = []
+    unused = list(stream.references)
+    for number, anchor in enumerate(anchors, start=1):
+        pill = anchor.element
+        label = text_of(pill) or None
+        href = PILL_HREF(pill) or PILL_ALT(pill) or None
+        hidden = _GROUP_LABEL.search(label or "")
+        members = captured_group(pill)
+        if members is None:
+            members = _referenced_group(href, unused)
+        elif not members:
+            warnings.append(f"pill {label!r} carries an unreadable group mark; its first source is kept")
+        if hidden and members is None:
+            warnings.append(f"grouped pill {label!r} was not expanded: {hidden.group(1)} more source(s) are missing")
+        if hidden and members and len(members) != int(hidden.group(1)) + 1:
+            warnings.append(
+                f"{contracts.ENGINE_CHANGED}: pill {label!r} should hide {int(hidden.group(1)) + 1} sources "
+                f"but its popover listed {len(members)}"
+            )
+        entries: list[tuple[str | None, str | None]] = [*members] if members else [(href, None)]
+        group = f"pill-{number}" if hidden or len(entries) > 1 else None
+        for url, title in entries:
+            raw, canonical, domain = url_fields(url)
+            known = stream.results_by_url.get(canonical or "")
+            citations.append(
+                Citation(
+                    position=len(citations) + 1,
+                    kind=CitationKind.chip,
+                    label=label,
+                    url=raw,
+                    canonical_url=canonical,
+                    domain=domain,
+                    title=title or (known.title if known else None),
+                    block_index=anchor.block_index,
+                    char_start=anchor.char_start,
+                    group=group,
+                    visible=visible_of(pill),
+                )
+            )
+    return citations
+
+
+def _referenced_group(href: str | None, unused: list[list[Result]]) -> list[tuple[str, str | None]] | None:
+    """The sources the stream resolved for this pill, when it lists more than the one the pill shows."""
+    canonical = url_fields(href)[1]
+    for index, reference in enumerate(unused):
+        if reference and reference[0].canonical_url == canonical:
+            del unused[index]
+            return [(r.url, r.title) for r in reference] if len(reference) > 1 else None
+    return None
+
+
+def _inline_links(anchors: list[Anchor]) -> list[Citation]:
+    links: list[Citation] = []
+    for anchor in anchors:
+        raw, canonical, domain = url_fields(anchor.element.get("href"))
+        if canonical is None or domain in _INTERNAL_DOMAINS:
+            continue
+        links.append(
+            Citation(
+                position=len(links) + 1,
+                kind=CitationKind.inline_link,
+                label=text_of(anchor.element) or None,
+                url=raw,
+                canonical_url=canonical,
+                domain=domain,
+                title=anchor.element.get("title"),
+                block_index=anchor.block_index,
+                char_start=anchor.char_start,
+                visible=visible_of(anchor.element),
+            )
+        )
+    return links
+
+
+def _widget_sources(roots: list[Element]) -> list[tuple[Element, SourceKind]]:
+    found: list[tuple[Element, SourceKind]] = []
+    for root in roots:
+        for widget in root.iter():
+            testid = widget.get("data-testid") if isinstance(widget.tag, str) else None
+            if testid in WIDGET_TESTIDS:
+                kind = SourceKind.place if testid in PLACE_WIDGETS else SourceKind.card
+                found += [(link, kind) for link in WIDGET_LINKS(widget)]
+    return found
+
+
+def _sources(citations: list[Citation], widgets: list[tuple[Element, SourceKind]], stream: StreamData) -> list[Source]:
+    """What the answer points at, in the order ChatGPT's sources panel lists it: cited sources first (in
+    reading order), then widget links, then the results the search retrieved but the answer did not cite."""
+    cited = {c.canonical_url for c in citations if c.canonical_url}
+    sources: list[Source] = []
+    seen: set[str] = set()
+
+    def add(source: Source) -> None:
+        if source.canonical_url and source.canonical_url not in seen:
+            seen.add(source.canonical_url)
+            sources.append(source.model_copy(update={"position": len(sources) + 1}))
+
+    for citation in citations:
+        known = stream.results_by_url.get(citation.canonical_url or "")
+        add(
+            Source(
+                position=0,
+                kind=SourceKind.listed,
+                url=citation.url,
+                canonical_url=citation.canonical_url,
+                domain=citation.domain,
+                title=citation.title or (known.title if known else None),
+                site_name=known.site if known else _pill_site(citation),
+                snippet=known.snippet if known else None,
+                published=known.published if known else None,
+                cited=True,
+                visible=citation.visible,
+            )
+        )
+    for link, kind in widgets:
+        raw, canonical, domain = url_fields(link.get("href"))
+        if canonical is None or domain in _INTERNAL_DOMAINS:
+            continue
+        add(
+            Source(
+                position=0,
+                kind=kind,
+                url=raw,
+                canonical_url=canonical,
+                domain=domain,
+                title=text_of(link) or link.get("aria-label"),
+                cited=canonical in cited,
+                visible=visible_of(link),
+            )
+        )
+    for result in stream.results:
+        add(
+            Source(
+                position=0,
+                kind=SourceKind.retrieved,
+                url=result.url,
+                canonical_url=result.canonical_url,
+                domain=result.domain,
+                title=result.title,
+                site_name=result.site,
+                snippet=result.snippet,
+                published=result.published,
+                cited=result.canonical_url in cited,
+            )
+        )
+    return sources
+
+
+def _disagreements(pills: list[Citation], stream: StreamData) -> list[str]:
+    """Where the page and the stream disagree on what is cited (only when the stream cites anything)."""
+    if not stream.references:
+        return []
+    in_page = {c.canonical_url: c.url or c.canonical_url for c in pills if c.canonical_url}
+    in_stream = {r.canonical_url: r.url for ref in stream.references for r in ref}
+    warnings: list[str] = []
+    only_page = [url for key, url in in_page.items() if key not in in_stream]
+    only_stream = [url for key, url in in_stream.items() if key not in in_page]
+    if only_page:
+        warnings.append(f"{len(only_page)} pill URL(s) are not in the stream's content_references: {_some(only_page)}")
+    if only_stream:
+        warnings.append(f"{len(only_stream)} URL(s) cited in the stream have no pill in the page: {_some(only_stream)}")
+    return warnings
+
+
+def _some(urls: list[str]) -> str:
+    shown = ", ".join(str(u) for u in urls[:_LISTED_URLS])
+    return shown + (f" and {len(urls) - _LISTED_URLS} more" if len(urls) > _LISTED_URLS else "")
+
+
+# --- the conversation stream -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """A web page as the stream describes it (a search result, or an item of a content reference)."""
+
+    url: str
+    canonical_url: str
+    domain: str | None
+    title: str | None = None
+    site: str | None = None
+    snippet: str | None = None
+    published: str | None = None
+
+
+@dataclass(slots=True)
+class StreamData:
+    """What the recorded conversation stream(s) say about the answer."""
+
+    found: bool = False
+    queries: list[str] = field(default_factory=list)
+    results: list[Result] = field(default_factory=list)  # retrieved search results, in stream order
+    references: list[list[Result]] = field(default_factory=list)  # one per cited place, in text order
+    results_by_url: dict[str, Result] = field(default_factory=dict)
+    blocked: str | None = None  # the URL of a conversation call a bot wall refused
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_stream(records: Iterable[NetworkRecord]) -> StreamData:
+    """Read every recorded conversation call (SSE deltas, legacy full messages, or a conversation's JSON)."""
+    data = StreamData()
+    for record in records:
+        if record.status == 403 and BACKEND_URL.search(record.url) and _is_wall(record.body):
+            if data.blocked is None or CONVERSATION_URL.search(record.url):  # name the conversation call first
+                data.blocked = record.url
+            continue
+        if not CONVERSATION_URL.search(record.url) or record.status != 200 or not record.body.strip():
+            continue
+        data.found = True
+        messages = list(_messages(record.body))
+        if not messages:
+            data.warnings.append(f"the conversation stream at {record.url} held no readable message")
+        for message in messages:
+            _collect(message, data)
+    for result in [*data.results, *(r for ref in data.references for r in ref)]:
+        data.results_by_url.setdefault(result.canonical_url, result)
+    data.queries = list(dict.fromkeys(data.queries))
+    return data
+
+
+def _is_wall(body: str) -> bool:
+    try:
+        return detect_wall(parse(body)) is not None
+    except SnapshotUnreadable:
+        return False
+
+
+def _messages(body: str) -> Iterator[dict[str, Any]]:
+    """The messages of one response body: a conversation JSON (`mapping`) or an event stream."""
+    try:
+        whole = json.loads(body)
+    except ValueError:
+        whole = None
+    if isinstance(whole, dict) and isinstance(whole.get("mapping"), dict):
+        for node in whole["mapping"].values():
+            if isinstance(node, dict) and isinstance(node.get("message"), dict):
+                yield node["message"]
+        return
+    yield from _Patcher().run(_events(body))
+
+
+def _events(body: str) -> Iterator[Any]:
+    """The JSON payloads of an event stream; `[DONE]`, comments and broken events are skipped."""
+    for block in re.split(r"\r?\n\r?\n", body):
+        data = "\n".join(line[5:].removeprefix(" ") for line in block.splitlines() if line.startswith("data:"))
+        if not data.strip() or data.strip() == "[DONE]":
+            continue
+        try:
+            yield json.loads(data)
+        except ValueError:
+            continue
+
+
+class _Patcher:
+    """Rebuilds messages from ChatGPT's delta encoding: `{"p": path, "o": op, "v": value}` operations on the
+    current message document, `{"v": ...}` alone continuing the last path, `"o": "patch"` batching several."""
+
+    def __init__(self) -> None:
+        self.documents: dict[str, dict[str, Any]] = {}
+        self.current: dict[str, Any] | None = None
+        self.path = ""
+        self.op = "append"
+
+    def run(self, events: Iterable[Any]) -> Iterator[dict[str, Any]]:
+        for event in events:
+            if isinstance(event, dict):
+                self._event(event)
+        for document in self.documents.values():
+            message = document.get("message")
+            if isinstance(message, dict):
+                yield message
+
+    def _event(self, event: dict[str, Any]) -> None:
+        if isinstance(event.get("message"), dict):  # the older encoding: the whole message every time
+            self._start(event)
+            return
+        if "v" not in event and "o" not in event:
+            return  # bookkeeping events: message_stream_complete, title_generation, server_ste_metadata...
+        value = event.get("v")
+        if "p" not in event and "o" not in event:
+            if isinstance(value, dict) and isinstance(value.get("message"), dict):
+                self._start(value)
+            else:
+                self._apply(self.path, self.op, value)
+            return
+        self._operation(event)
+
+    def _operation(self, event: dict[str, Any]) -> None:
+        path, op, value = str(event.get("p") or ""), str(event.get("o") or "append"), event.get("v")
+        if op == "patch" and isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    self._operation(item)
+            return
+        if not path and isinstance(value, dict) and isinstance(value.get("message"), dict):
+            self._start(value)
+            return
+        self.path, self.op = path, op
+        self._apply(path, op, value)
+
+    def _start(self, document: dict[str, Any]) -> None:
+        message = document["message"]
+        key = str(message.get("id") or len(self.documents))
+        self.documents[key] = document
+        self.current = document
+
+    def _apply(self, path: str, op: str, value: Any) -> None:
+        if self.current is None or not path:
+            return
+        keys = [k.replace("~1", "/").replace("~0", "~") for k in path.split("/")[1:]]
+        try:
+            _patch(self.current, keys, op, value)
+        except (KeyError, IndexError, TypeError, ValueError):
+            return  # a delta on a part this parser never saw: the rest of the stream still reads
+
+
+def _patch(document: Any, keys: list[str], op: str, value: Any) -> None:
+    parent = document
+    for key in keys[:-1]:
+        parent = _child(parent, key, create=op != "remove")
+    if isinstance(parent, list):
+        slot = len(parent) if keys[-1] == "-" else int(keys[-1])
+        current = parent[slot] if slot < len(parent) else None
+        if op == "remove":
+            del parent[slot]
+        elif slot == len(parent):
+            parent.append(_updated(current, op, value))
+        else:
+            parent[slot] = _updated(current, op, value)
+    elif op == "remove":
+        del parent[keys[-1]]
+    else:
+        parent[keys[-1]] = _updated(parent.get(keys[-1]), op, value)
+
+
+def _updated(current: Any, op: str, value: Any) -> Any:
+    """`append` concatenates text, extends lists and merges objects; `truncate` cuts; others replace."""
+    if op == "append":
+        if isinstance(current, str) and isinstance(value, str):
+            return current + value
+        if isinstance(current, list):
+            return current + (value if isinstance(value, list) else [value])
+        if isinstance(current, dict) and isinstance(value, dict):
+            return {**current, **value}
+    if op == "truncate" and isinstance(value, int) and isinstance(current, str | list):
+        return current[:value]
+    return value
+
+
+def _child(parent: Any, key: str, *, create: bool) -> Any:
+    if isinstance(parent, list):
+        return parent[int(key)]
+    if key not in parent and create:
+        parent[key] = {}
+    return parent[key]
+
+
+def _collect(message: dict[str, Any], data: StreamData) -> None:
+    metadata = message.get("metadata")
+    if not isinstance(metadata, dict):
+        return
+    data.queries += _queries(metadata.get("search_model_queries")) + _queries(metadata.get("search_queries"))
+    for group in _dicts(metadata.get("search_result_groups")):
+        data.results += [r for r in map(_result, _dicts(group.get("entries"))) if r is not None]
+    references = sorted(_dicts(metadata.get("content_references")), key=_start_index)
+    for reference in references:
+        items = [r for r in map(_result, _reference_items(reference)) if r is not None]
+        if items:
+            data.references.append(items)
+
+
+def _queries(value: Any) -> list[str]:
+    entries = value.get("queries") if isinstance(value, dict) else value
+    found: list[str] = []
+    for entry in entries if isinstance(entries, list) else []:
+        query = _clean(entry.get("q") or entry.get("query") if isinstance(entry, dict) else entry)
+        if query:
+            found.append(query)
+    return found
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _start_index(reference: dict[str, Any]) -> int:
+    start = reference.get("start_idx")
+    return start if isinstance(start, int) else 0
+
+
+def _reference_items(reference: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pages one cited place stands for: a grouped reference's items (and the sites supporting them), or
+    the single page of a plain one; footnote lists and hidden references cite nothing inline."""
+    items = _dicts(reference.get("items"))
+    if items:
+        return [page for item in items for page in (item, *_dicts(item.get("supporting_websites")))]
+    return [reference] if reference.get("type") in ("webpage", "webpage_extended") else []
+
+
+def _result(entry: dict[str, Any]) -> Result | None:
+    raw, canonical, domain = url_fields(entry.get("url") if isinstance(entry.get("url"), str) else None)
+    if raw is None or canonical is None:
+        return None
+    return Result(
+        url=raw,
+        canonical_url=canonical,
+        domain=domain,
+        title=_clean(entry.get("title")),
+        site=_clean(entry.get("attribution")),
+        snippet=_clean(entry.get("snippet")),
+        published=_published(entry.get("pub_date")),
+    )
+
+
+def _clean(value: Any) -> str | None:
+    """Stream text without its private-use citation markers, whitespace folded; None when nothing is left."""
+    if not isinstance(value, str):
+        return None
+    text = " ".join(_PRIVATE_USE.sub("", _MARKER.sub("", value)).split())
+    return text or None
+
+
+def _published(value: Any) -> str | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(value, tz=UTC).isoformat()
+        except (OverflowError, OSError, ValueError):
+            return None
+    return _clean(value)

@@ -1,0 +1,237 @@
+"""ChatGPT (chatgpt.com): selectors from engines.md §2.2, page contract in the replica.
+
+Logged in and logged out are two different pages (engines.md §2.2): a ProseMirror `div#prompt-textarea` with
+`send-button` / `stop-button`, or `textarea#mobile-composer-prompt` with obfuscated classes and almost no
+`data-testid`; the selectors below cover both. ChatGPT's answer is done only when every signal agrees
+(engines.md §2.2 "done"): no stop button, no `.streaming-animation`, a real message id (not
+`request-placeholder-*`), the copy button of the turn, and text that stopped changing. The conversation call
+is watched too: a Cloudflare 403 on it (engines.md §2.3) means blocked, a 401 means the feature needs a login.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import weakref
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, Response
+
+from citewatch.config import get_settings
+from citewatch.errors import BlockedError, IncompleteAnswer, LoginRequiredError, TransientCaptureError
+from citewatch.extract.chatgpt import CONVERSATION_URL, WEB_SEARCH_MARK, read_stream
+from citewatch.models import NetworkRecord
+from citewatch.scrapers import steps
+from citewatch.scrapers.auth import save_session
+from citewatch.scrapers.base import ChatScraper, Target
+
+STABLE_S = 2.0  # engines.md §2.2: text stable ~2 s ...
+STABLE_WITH_COPY_S = 0.5  # ... shortened once the turn's copy button says the answer is complete
+CARD_WAIT_MS = 3000
+SEARCH_WAIT_MS = 1500
+# engines.md §2.2 "grouped citations": the pill shows one source and "+N"; its hover card pages "1/N".
+_PILL = '[data-message-author-role="assistant"] [data-testid="webpage-citation-pill"]'
+_CARD = "[data-radix-popper-content-wrapper] >> visible=true"
+_COUNTER = re.compile(r"\b(\d+)\s*/\s*(\d+)\b")
+_GROUPED = re.compile(r"\+\d+\s*$")
+_CARD_JS = """
+(card) => {
+  const link = card.querySelector("a[href]");
+  const lines = link ? link.innerText.split("\\n").map((l) => l.trim()).filter(Boolean) : [];
+  const counter = (card.innerText.match(/\\b(\\d+)\\s*\\/\\s*(\\d+)\\b/) || []).slice(1).map(Number);
+  return {url: link ? link.href : null, title: lines[1] || lines[0] || null, counter};
+}
+"""
+# engines.md §2.2 "web-search pill": on when the composer shows it (or, logged out, the pressed Search button).
+_SEARCH_ON = 'button[aria-label="Search, click to remove"], [data-testid="composer-button-search"][aria-pressed="true"]'
+_SEARCH_BUTTON = '[data-testid="composer-button-search"]'
+_STATE_JS = """
+() => {
+  const visible = (el) => !!el && el.getClientRects().length > 0;
+  const messages = document.querySelectorAll('[data-message-author-role="assistant"]');
+  const last = messages[messages.length - 1];
+  const turn = last && (last.closest('article, [data-turn="assistant"]') || last.parentElement);
+  const body = last && last.querySelector(".markdown");
+  const stop = Array.from(document.querySelectorAll(
+    '[data-testid="stop-button"], button[aria-label="Stop answering"]')).some(visible);
+  return {
+    messages: messages.length,
+    stop,
+    placeholder: !!last && (last.getAttribute("data-message-id") || "").startsWith("request-placeholder-"),
+    streaming: !!last && !!last.querySelector(".streaming-animation, .result-streaming"),
+    thinking: !!last && !!last.querySelector(".result-thinking"),
+    copy: !!turn && !!turn.querySelector('[data-testid="copy-turn-action-button"], button[aria-label="Copy"]'),
+    failed: !!turn && !!turn.querySelector('.text-token-text-error, [data-testid="regenerate-thread-error-button"]'),
+    text: body ? body.textContent : "",
+  };
+}
+"""
+
+
+@dataclass  # no slots: Playwright keeps its wrapper of a listener on the listener's object
+class _Watch:
+    """What one capture's page saw of its conversation calls (kept per page, the scraper is shared)."""
+
+    web_search: bool = False
+    responses: list[Response] = field(default_factory=list)
+
+    def on_response(self, response: Response) -> None:
+        if CONVERSATION_URL.search(response.url):
+            self.responses.append(response)
+
+    def refused(self) -> Response | None:
+        return next((r for r in self.responses if r.status in (401, 403)), None)
+
+
+class ChatGPTScraper(ChatScraper):
+    name = "chatgpt"
+    # engines.md §2.2 prompt input: the ProseMirror div (a hidden textarea shares its id), or logged out the
+    # mobile composer.
+    input = "div#prompt-textarea, textarea#mobile-composer-prompt"
+    submit_button = '[data-testid="send-button"], [data-testid="fruitjuice-send-button"]:not([disabled])'
+    generating = '[data-testid="stop-button"], button[aria-label="Stop answering"]'
+    answer = '[data-message-author-role="assistant"] .markdown'
+    consent_buttons = ('button[data-testid="cookie-banner-accept"]',)  # engines.md §2.2 / §7 "cookie"
+    login_wall = ('[role="dialog"]:has([data-testid="login-button"])',)
+    logged_in = '[data-testid="accounts-profile-button"]'  # engines.md §2.2 "logged in"
+    # engines.md §2.3: the conversation stream, and the sentinel gate whose 403 comes first when blocked.
+    network: ClassVar[tuple[re.Pattern[str], ...]] = (CONVERSATION_URL, re.compile(r"/backend-(?:api|anon)/sentinel/"))
+    citation_marks = '[data-testid="webpage-citation-pill"], [data-message-author-role="assistant"] .markdown a[href]'
+    source_marks = '[data-testid="businesses-map-widget"] a[href], [data-testid="dil-widget-shell"] a[href]'
+
+    def __init__(self) -> None:
+        self._watches: weakref.WeakKeyDictionary[Page, _Watch] = weakref.WeakKeyDictionary()
+
+    def submit(self, page: Page, target: Target) -> None:
+        watch = _Watch(web_search=target.web_search)
+        self._watches[page] = watch
+        page.on("response", watch.on_response)
+        if target.web_search:
+            self._turn_search_on(page)
+        super().submit(page, target)
+
+    def wait_for_answer(self, page: Page, target: Target) -> None:
+        """Wait for generation to start (so an instant failure is not read as done), then for every signal."""
+        watch = self._watches.get(page) or _Watch()
+        start = time.monotonic()
+        started = False
+        text, stable_since = "", start
+        while True:
+            now = time.monotonic()
+            self._check_refused(watch)
+            state: dict[str, Any] = page.evaluate(_STATE_JS)
+            if state["text"] != text:
+                text, stable_since = state["text"], now
+            started = started or state["messages"] > 0 or state["stop"]
+            if state["failed"]:
+                if text.strip():
+                    raise IncompleteAnswer("ChatGPT stopped the answer half-way with an error")
+                raise TransientCaptureError("ChatGPT answered with an error")
+            busy = state["stop"] or state["placeholder"] or state["streaming"]
+            window = STABLE_WITH_COPY_S if state["copy"] else STABLE_S
+            if started and not busy and text.strip() and now - stable_since >= window:
+                return
+            if not started:
+                steps.check_walls(page, self.name, self.login_wall)
+                if now - start > steps.START_TIMEOUT_S:
+                    raise TransientCaptureError(f"no answer started within {steps.START_TIMEOUT_S:.0f} s")
+            if now - start > target.timeout_s:
+                if text.strip():
+                    raise IncompleteAnswer(f"the answer did not finish within {target.timeout_s:.0f} s")
+                if state["thinking"]:
+                    raise IncompleteAnswer(
+                        f"the answer stalled while thinking: no text within {target.timeout_s:.0f} s"
+                    )
+                raise TransientCaptureError(f"no answer within {target.timeout_s:.0f} s")
+            page.wait_for_timeout(steps.POLL_S * 1000)
+
+    def expand_sources(self, page: Page) -> None:
+        pills = page.locator(_PILL)
+        labels: list[str] = pills.evaluate_all("(pills) => pills.map((pill) => pill.textContent || '')")
+        for index, label in enumerate(labels):
+            if _GROUPED.search(label.strip()):
+                self._page_through(page, pills.nth(index))
+        watch = self._watches.get(page)
+        if watch is not None and watch.web_search:
+            ran = _search_ran(watch.responses)
+            page.evaluate(
+                "([name, value]) => document.documentElement.setAttribute(name, value)", [WEB_SEARCH_MARK, ran]
+            )
+
+    def _page_through(self, page: Page, pill: Any) -> None:
+        """Hover a grouped pill, page its card from 1/N to N/N, and write every source onto the pill."""
+        pill.hover()
+        card = page.locator(_CARD).last
+        try:
+            card.wait_for(state="visible", timeout=CARD_WAIT_MS)
+        except PlaywrightError:
+            return  # the extractor reports the pill with its first URL, and says it was not expanded
+        seen: list[dict[str, str | None]] = []
+        shown: dict[str, Any] = card.evaluate(_CARD_JS)
+        total = shown["counter"][1] if shown["counter"] else 1
+        for step in range(total):
+            if shown["url"] and all(entry["url"] != shown["url"] for entry in seen):
+                seen.append({"url": shown["url"], "title": shown["title"]})
+            if step + 1 < total:
+                card.locator("button").nth(1).click()  # CloakGPT: the card's second button pages forward
+                expected = f"{step + 2}/{total}"
+                with suppress(PlaywrightError):
+                    card.get_by_text(expected).wait_for(timeout=CARD_WAIT_MS)
+                shown = card.evaluate(_CARD_JS)
+        pill.evaluate("(el, value) => el.setAttribute('data-cw-group-urls', value)", json.dumps(seen))
+        page.mouse.move(0, 0)
+        with suppress(PlaywrightError):
+            card.wait_for(state="hidden", timeout=CARD_WAIT_MS)
+
+    def _turn_search_on(self, page: Page) -> None:
+        """engines.md §2.2 "web-search pill": the Search button where there is one, else `/search` and a space."""
+        if page.locator(_SEARCH_ON).count():
+            return
+        button = page.locator(_SEARCH_BUTTON).first
+        if button.count() and button.is_visible():
+            button.click()
+            return
+        box = page.locator(self.input).first
+        box.click()
+        page.keyboard.type("/search ")
+        try:
+            page.locator(_SEARCH_ON).first.wait_for(state="visible", timeout=SEARCH_WAIT_MS)
+        except PlaywrightError:  # no search here (logged out): take the command back out of the prompt
+            box.fill("")
+
+    def _check_refused(self, watch: _Watch) -> None:
+        refused = watch.refused()
+        if refused is None:
+            return
+        if refused.status == 401:
+            raise LoginRequiredError(self.name, "the conversation call needs a logged-in session (HTTP 401)")
+        raise BlockedError(f"the conversation call was refused by a bot wall (HTTP 403 at {refused.url})")
+
+
+def _search_ran(responses: list[Response]) -> str:
+    """ "1" when a conversation stream carried search queries or results, "0" otherwise."""
+    records = []
+    for response in responses:
+        with suppress(PlaywrightError):
+            records.append(NetworkRecord(url=response.url, status=response.status, body=response.text()))
+    stream = read_stream(records)
+    return "1" if stream.queries or stream.results else "0"
+
+
+SCRAPER = ChatGPTScraper()
+
+
+def save_auth(*, base_url: str | None = None, wait: Callable[[], object] = input, headless: bool = False) -> Path:
+    """Log in to ChatGPT once in a visible browser; the session is saved to `auth_dir/chatgpt.json`, mode 0600.
+
+    Login is detected by the profile button (engines.md §2.2 "logged in") or confirmed by `wait()` (Enter).
+    The file holds session cookies: it is written private from the start and never printed.
+    """
+    path = get_settings().auth_dir / f"{SCRAPER.name}.json"
+    return save_session(SCRAPER.name, path, base_url=base_url, wait=wait, headless=headless)
