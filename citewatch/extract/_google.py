@@ -2,7 +2,7 @@
 
 Shared by the `google_aio` and `google_ai_mode` extractors. The API is three functions:
 
-- `google_wall(tree, url)`: `captcha`, `blocked` or `consent_required` when the page is a Google wall
+- `google_wall(tree, url, html)`: `captcha`, `blocked` or `consent_required` when the page is a Google wall
   (the `/sorry/` captcha, the consent interstitial) instead of results; None otherwise.
 - `organic_results(tree, url)`: the classic results of the page, in rank order, deduplicated by URL.
 - `related_questions(tree)`: the "People also ask" questions.
@@ -52,13 +52,13 @@ def origin_of(url: str | None) -> str:
     return DEFAULT_ORIGIN
 
 
-def google_wall(tree: Element, url: str | None) -> ExtractionStatus | None:
+def google_wall(tree: Element, url: str | None, html: str | bytes | None = None) -> ExtractionStatus | None:
     """The wall the page shows instead of results, if any."""
     path = urlsplit(url).path if url else ""
     host = (urlsplit(url).hostname or "") if url else ""
     if path.startswith(SORRY_PATH):
         return ExtractionStatus.captcha
-    wall = detect_wall(tree)
+    wall = detect_wall(tree, html)
     if wall is not None:
         return wall
     if host.startswith("consent.google.") or CONSENT_FORM(tree):

@@ -90,7 +90,7 @@ def extract(snapshot: Snapshot) -> Extraction:
     truncated = truncation_warning(snapshot.html)
     if truncated:
         result.warnings.append(truncated)
-    wall = google_wall(tree, snapshot.url)
+    wall = google_wall(tree, snapshot.url, snapshot.html)
     if wall is not None and wall is not ExtractionStatus.consent_required:
         result.status = wall
         return result
