@@ -150,7 +150,7 @@ class PeakMemory:
 # --- one probed capture -----------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
+@dataclass  # no slots: Playwright keeps its wrapper of a listener on the listener's object
 class _Probe:
     """What the pipeline does not time itself: its context's creation and closing, and the answer stream."""
 
