@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from citewatch.models import Answer, AnswerBlock, BlockKind, ExtractionStatus, Mention
+from citewatch.extract._urls import UrlFields
+from citewatch.models import Answer, AnswerBlock, BlockKind, Citation, CitationKind, ExtractionStatus, Mention
 
 # Zero-width characters the engines put between chips and text: invisible to a reader.
 _INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff")
@@ -235,6 +236,37 @@ class WalkedAnswer:
     citations: list[Anchor] = field(default_factory=list)
     links: list[Anchor] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
+
+
+def inline_links(
+    anchors: Iterable[Anchor], target: Callable[[Element], UrlFields | None], *, start: int = 1
+) -> list[Citation]:
+    """The answer's inline links as citations, numbered from `start`.
+
+    `target` reads a link's `(url, canonical_url, domain)`, or None to leave the link out (the engine's own
+    pages, links without a web address).
+    """
+    links: list[Citation] = []
+    for anchor in anchors:
+        fields = target(anchor.element)
+        if fields is None:
+            continue
+        raw, canonical, domain = fields
+        links.append(
+            Citation(
+                position=start + len(links),
+                kind=CitationKind.inline_link,
+                label=text_of(anchor.element) or None,
+                url=raw,
+                canonical_url=canonical,
+                domain=domain,
+                title=anchor.element.get("title") or anchor.element.get("aria-label"),
+                block_index=anchor.block_index,
+                char_start=anchor.char_start,
+                visible=visible_of(anchor.element),
+            )
+        )
+    return links
 
 
 @dataclass(slots=True)

@@ -79,7 +79,10 @@ def registrable_domain(url: str) -> str | None:
     return domain.lower() if domain else host.lower()
 
 
-def url_fields(href: str | None, base: str | None = None) -> tuple[str | None, str | None, str | None]:
+UrlFields = tuple[str | None, str | None, str | None]  # (url, canonical_url, domain)
+
+
+def url_fields(href: str | None, base: str | None = None) -> UrlFields:
     """`(url, canonical_url, domain)` for a raw href; all None when there is no web address."""
     if not href:
         return None, None, None

@@ -31,13 +31,14 @@ from citewatch.extract._html import (
     SnapshotUnreadable,
     captured_group,
     detect_wall,
+    inline_links,
     parse,
     text_of,
     truncation_warning,
     visible_of,
     walk_answer,
 )
-from citewatch.extract._urls import url_fields
+from citewatch.extract._urls import UrlFields, url_fields
 from citewatch.models import (
     Citation,
     CitationKind,
@@ -129,7 +130,7 @@ def extract(snapshot: Snapshot) -> Extraction:
         result.status = ExtractionStatus.error
         result.warnings.append(f"the engine stopped the answer with an error: {text_of(notice)}")
     pills = _pill_citations(walked.citations, stream, result.warnings)
-    links = _inline_links(walked.links)
+    links = inline_links(walked.links, _link_target)
     result.citations = [
         citation.model_copy(update={"position": position})
         for position, citation in enumerate(sorted([*pills, *links], key=_reading_order), start=1)
@@ -265,27 +266,10 @@ def _referenced_group(href: str | None, unused: list[list[Result]]) -> list[tupl
     return None
 
 
-def _inline_links(anchors: list[Anchor]) -> list[Citation]:
-    links: list[Citation] = []
-    for anchor in anchors:
-        raw, canonical, domain = url_fields(anchor.element.get("href"))
-        if canonical is None or domain in _INTERNAL_DOMAINS:
-            continue
-        links.append(
-            Citation(
-                position=len(links) + 1,
-                kind=CitationKind.inline_link,
-                label=text_of(anchor.element) or None,
-                url=raw,
-                canonical_url=canonical,
-                domain=domain,
-                title=anchor.element.get("title"),
-                block_index=anchor.block_index,
-                char_start=anchor.char_start,
-                visible=visible_of(anchor.element),
-            )
-        )
-    return links
+def _link_target(link: Element) -> UrlFields | None:
+    """A link to a web page outside ChatGPT."""
+    raw, canonical, domain = url_fields(link.get("href"))
+    return None if canonical is None or domain in _INTERNAL_DOMAINS else (raw, canonical, domain)
 
 
 def _widget_sources(roots: list[Element]) -> list[tuple[Element, SourceKind]]:

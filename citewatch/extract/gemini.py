@@ -27,6 +27,7 @@ from citewatch.extract._html import (
     detect_wall,
     display_order,
     first,
+    inline_links,
     norm,
     parse,
     text_of,
@@ -34,7 +35,7 @@ from citewatch.extract._html import (
     visible_of,
     walk_answer,
 )
-from citewatch.extract._urls import url_fields
+from citewatch.extract._urls import UrlFields, url_fields
 from citewatch.models import (
     BlockKind,
     Citation,
@@ -144,11 +145,11 @@ def extract(snapshot: Snapshot) -> Extraction:
     if report is not None:
         used = [_source(link, SourceKind.listed) for link in USED_SOURCES(tree)]
         result.citations = _footnotes(walked.citations, used, result.warnings)
-        result.citations += _links(walked.links, start=len(result.citations) + 1)
+        result.citations += inline_links(walked.links, _link_target, start=len(result.citations) + 1)
         result.sources = _report_sources(tree)
     else:
         result.citations = _chips(walked.citations, result.warnings)
-        result.citations += _links(walked.links, start=len(result.citations) + 1)
+        result.citations += inline_links(walked.links, _link_target, start=len(result.citations) + 1)
         sources_list = first(SOURCES_LIST(response)) if response is not None else None
         recorded = captured_group(sources_list) if sources_list is not None else None
         result.sources = _chat_sources(recorded or [], result.citations)
@@ -299,7 +300,7 @@ def _without_gemini_tracking(href: str) -> str:
     return href if len(kept) == len(params) else urlunsplit(parts._replace(query=urlencode(kept)))
 
 
-def _link_target(link: Element) -> tuple[str | None, str | None, str | None] | None:
+def _link_target(link: Element) -> UrlFields | None:
     """`url_fields` of a link that points at a web page outside Gemini, else None."""
     try:
         raw, canonical, domain = url_fields(_without_gemini_tracking(link.get("href") or ""))
@@ -308,30 +309,6 @@ def _link_target(link: Element) -> tuple[str | None, str | None, str | None] | N
     if canonical is None or domain in _INTERNAL_DOMAINS or urlsplit(canonical).hostname in _INTERNAL_HOSTS:
         return None
     return raw, canonical, domain
-
-
-def _links(anchors: list[Anchor], *, start: int) -> list[Citation]:
-    links: list[Citation] = []
-    for anchor in anchors:
-        target = _link_target(anchor.element)
-        if target is None:
-            continue
-        raw, canonical, domain = target
-        links.append(
-            Citation(
-                position=start + len(links),
-                kind=CitationKind.inline_link,
-                label=text_of(anchor.element) or None,
-                url=raw,
-                canonical_url=canonical,
-                domain=domain,
-                title=anchor.element.get("title") or anchor.element.get("aria-label"),
-                block_index=anchor.block_index,
-                char_start=anchor.char_start,
-                visible=visible_of(anchor.element),
-            )
-        )
-    return links
 
 
 def _source(link: Element, kind: SourceKind) -> Source:

@@ -34,6 +34,7 @@ from citewatch.extract._html import (
     default_block_kind,
     display_order,
     first,
+    inline_links,
     norm,
     parse,
     text_of,
@@ -41,7 +42,7 @@ from citewatch.extract._html import (
     visible_of,
     walk_answer,
 )
-from citewatch.extract._urls import url_fields
+from citewatch.extract._urls import UrlFields, url_fields
 from citewatch.models import (
     AnswerBlock,
     BlockKind,
@@ -141,7 +142,7 @@ def extract(snapshot: Snapshot) -> Extraction:
     cards = _cards(turn)
     by_id = {card_id: source for card_id, source in cards if card_id}
     result.citations = _citations(walked.citations, _islands(turn), by_id, result.warnings)
-    result.citations += _links(walked.links, start=len(result.citations) + 1)
+    result.citations += inline_links(walked.links, _link_target, start=len(result.citations) + 1)
     result.sources = _sources(cards, result.citations)
     result.mentions = _mentions(walked.mentions, result.answer.blocks)
     result.related_questions = (
@@ -266,28 +267,10 @@ def _citations(
     return citations
 
 
-def _links(anchors: list[Anchor], *, start: int) -> list[Citation]:
-    links: list[Citation] = []
-    for anchor in anchors:
-        href = anchor.element.get("href")
-        raw, canonical, domain = url_fields(href)
-        if canonical is None or _is_google_search(canonical):
-            continue
-        links.append(
-            Citation(
-                position=start + len(links),
-                kind=CitationKind.inline_link,
-                label=text_of(anchor.element) or None,
-                url=raw,
-                canonical_url=canonical,
-                domain=domain,
-                title=anchor.element.get("title"),
-                block_index=anchor.block_index,
-                char_start=anchor.char_start,
-                visible=visible_of(anchor.element),
-            )
-        )
-    return links
+def _link_target(link: Element) -> UrlFields | None:
+    """A link to a web page, not to another Google search."""
+    raw, canonical, domain = url_fields(link.get("href"))
+    return None if canonical is None or _is_google_search(canonical) else (raw, canonical, domain)
 
 
 def _is_google_search(url: str) -> bool:

@@ -19,6 +19,7 @@ from citewatch.extract._html import (
     captured_group,
     detect_wall,
     display_order,
+    inline_links,
     norm,
     parse,
     text_of,
@@ -26,7 +27,7 @@ from citewatch.extract._html import (
     visible_of,
     walk_answer,
 )
-from citewatch.extract._urls import url_fields
+from citewatch.extract._urls import UrlFields, url_fields
 from citewatch.models import (
     Citation,
     CitationKind,
@@ -118,7 +119,7 @@ def extract(snapshot: Snapshot) -> Extraction:
         result.status = ExtractionStatus.error
         result.warnings.append(f"the engine stopped the answer with an error: {text_of(alert)}")
     result.citations = _citations(walked.citations, result.warnings)
-    result.citations += _inline_links(walked.links, start=len(result.citations) + 1)
+    result.citations += inline_links(walked.links, _link_target, start=len(result.citations) + 1)
     result.sources = _sources(tree, result.citations, result.warnings)
     result.mentions = walked.mentions
     result.related_questions = [q for q in (text_of(el) for el in RELATED(tree)) if q]
@@ -165,27 +166,10 @@ def _citations(anchors: list[Anchor], warnings: list[str]) -> list[Citation]:
     return citations
 
 
-def _inline_links(anchors: list[Anchor], *, start: int) -> list[Citation]:
-    links: list[Citation] = []
-    for anchor in anchors:
-        raw, canonical, domain = url_fields(anchor.element.get("href"))
-        if canonical is None or domain == "perplexity.ai":
-            continue
-        links.append(
-            Citation(
-                position=start + len(links),
-                kind=CitationKind.inline_link,
-                label=text_of(anchor.element) or None,
-                url=raw,
-                canonical_url=canonical,
-                domain=domain,
-                title=anchor.element.get("title"),
-                block_index=anchor.block_index,
-                char_start=anchor.char_start,
-                visible=visible_of(anchor.element),
-            )
-        )
-    return links
+def _link_target(link: Element) -> UrlFields | None:
+    """A link to a web page other than Perplexity's own."""
+    raw, canonical, domain = url_fields(link.get("href"))
+    return None if canonical is None or domain == "perplexity.ai" else (raw, canonical, domain)
 
 
 def _sources(tree: Element, citations: list[Citation], warnings: list[str]) -> list[Source]:
