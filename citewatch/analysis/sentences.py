@@ -16,7 +16,6 @@ from citewatch.models import Citation, CitationKind
 
 # Terminal punctuation (with closing quotes/brackets) then whitespace, or any line break.
 _BOUNDARY = re.compile(r"([.!?…]+[\"'”’)\]]*)(\s+)|\s*\n\s*")
-_LAST_TOKEN = re.compile(r"(\S+)$")
 _INITIALS = re.compile(r"^(?:[A-Z]\.)*[A-Z]$")  # "U.S" before the final dot, or a single initial "J"
 _ABBREVIATIONS = frozenset(
     {"e.g", "i.e", "vs", "cf", "approx", "inc", "ltd", "co", "corp", "mr", "mrs", "ms", "dr", "st", "no", "fig"}
@@ -42,10 +41,14 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
-    token = _LAST_TOKEN.search(text, 0, dot)
-    if token is None:
+    # The token before the dot, found by walking back to the last whitespace: a regex searched from the start
+    # of the text would rescan it at every full stop (quadratic in the answer's length).
+    start = dot
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    if start == dot:
         return False
-    word = token.group(1).lstrip("([\"'“‘")
+    word = text[start:dot].lstrip("([\"'“‘")
     return word.lower() in _ABBREVIATIONS or bool(_INITIALS.match(word))
 
 

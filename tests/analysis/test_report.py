@@ -1,57 +1,225 @@
-"""The stability report read from a real store: runs grouped per engine and prompt, hand-checked values."""
+"""The report read from a real store (SQLite, and PostgreSQL when it is up): hand-computed values on a small set.
+
+The set: prompt "crm" on perplexity, three answered runs a day apart (and one blocked capture, not a run):
+  R1 "Acme is great. Bolt too."   cites a.com/x (after sentence 1) and b.com/y (after sentence 2); c.com/z listed
+  R2 "Bolt leads. Acme follows."  cites b.com/y; a.com/x listed, not cited
+  R3 "I couldn't find information about Acme."  cites nothing
+plus prompt "shoes" on perplexity (one run citing d.com) and prompt "crm" on google_aio (one run with organic
+results). Brands: Acme (ours, site a.com) and Bolt.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from citewatch.analysis.report import stability
-from citewatch.cli.report import parse_since
+from citewatch.analysis import metrics
+from citewatch.analysis.brands import brands_from_table
+from citewatch.analysis.report import Options, build_report, lean_values, repeatability
+from citewatch.analysis.runs import run_values
+from citewatch.cli.report import csv_text, parse_since
 from citewatch.errors import ConfigError
-from citewatch.models import CaptureResult, CaptureStatus, Citation, CitationKind, Extraction, ExtractionStatus
+from citewatch.models import CaptureResult, CaptureStatus, Extraction
 from citewatch.storage import Store
+from citewatch.storage.queries import RunFilter, cited_lists
 
-T0 = datetime(2026, 11, 1, tzinfo=UTC)
+T0 = datetime(2026, 11, 1, 9, tzinfo=UTC)
+BRANDS = brands_from_table(
+    {"brand": [{"name": "Acme", "domains": ["a.com"], "ours": True}, {"name": "Bolt"}]}, origin="test"
+)
+A, B, C, D = "https://a.com/x", "https://b.com/y", "https://c.com/z", "https://d.com/"
 
 
-def add_run(store: Store, prompt: str, domains: list[str], *, minutes: int, status=CaptureStatus.answered) -> None:
-    run_id = store.start_run(kind="test")
-    capture_id = store.start_capture(run_id=run_id, prompt=prompt, engine="perplexity")
-    when = T0 + timedelta(minutes=minutes)
-    store.finish_capture(
-        capture_id,
-        CaptureResult(engine="perplexity", status=status, started_at=when, finished_at=when, html="<html></html>"),
+def store_run(
+    store: Store,
+    extraction: Extraction,
+    *,
+    prompt: str = "crm",
+    engine: str = "perplexity",
+    day: float = 0,
+    status: CaptureStatus = CaptureStatus.answered,
+    campaign: str | None = None,
+) -> None:
+    run_id = store.start_run(kind="test", campaign=campaign)
+    capture_id = store.start_capture(run_id=run_id, prompt=prompt, engine=engine)
+    when = T0 + timedelta(days=day)
+    result = CaptureResult(engine=engine, status=status, started_at=when, finished_at=when, html="<html></html>")
+    store.finish_capture(capture_id, result)
+    store.save_extraction(capture_id, extraction)
+
+
+def fill(store: Store, build: Callable[..., Extraction]) -> None:
+    store_run(
+        store,
+        build(
+            ("paragraph", "Acme is great. Bolt too."),
+            markers=[("Acme is great.", A), ("Bolt too.", B)],
+            sources=[(A, True), (B, True), (C, False)],
+        ),
+        day=0,
+        campaign="weekly",
     )
-    citations = [
-        Citation(position=i, kind=CitationKind.chip, url=f"https://{d}/", canonical_url=f"https://{d}/", domain=d)
-        for i, d in enumerate(domains, start=1)
+    store_run(
+        store,
+        build(
+            ("paragraph", "Bolt leads. Acme follows."), markers=[("Bolt leads.", B)], sources=[(B, True), (A, False)]
+        ),
+        day=1,
+        campaign="weekly",
+    )
+    store_run(store, build(("paragraph", "I couldn't find information about Acme.")), day=2, campaign="weekly")
+    store_run(store, build(("paragraph", "Acme."), markers=[("Acme.", A)]), day=3, status=CaptureStatus.blocked)
+    store_run(store, build(("paragraph", "Shoes."), markers=[("Shoes.", D)]), prompt="shoes", day=0)
+    store_run(
+        store,
+        build(
+            ("paragraph", "One. Two."),
+            markers=[("One.", "https://x.com/1"), ("Two.", "https://y.com/2")],
+            organic=["https://y.com/2", "https://z.com/3"],
+        ),
+        engine="google_aio",
+        day=0,
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path, build: Callable[..., Extraction]) -> Store:
+    url = f"sqlite:///{tmp_path / 'r.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    opened = Store.open(url)
+    request.addfinalizer(opened.close)
+    fill(opened, build)
+    return opened
+
+
+def by_item(rows):
+    return {row.item: row for row in rows}
+
+
+def test_group_rows_by_hand(store: Store) -> None:
+    report = build_report(store, RunFilter(), BRANDS, Options(geo=True))
+    crm = next(g for g in report.groups if (g.engine, g.prompt) == ("perplexity", "crm"))
+    assert (crm.runs, crm.domains_cited, crm.urls_cited) == (3, 2, 2)  # the blocked capture is not a run
+    domains = by_item(crm.domains)
+    assert [d.item for d in crm.domains] == ["b.com", "a.com"]  # most cited first
+    assert (domains["b.com"].rate.k, domains["b.com"].rate.n) == (2, 3)
+    assert domains["b.com"].rate == metrics.wilson_interval(2, 3)
+    assert domains["b.com"].citation_share == pytest.approx(2 / 3)  # 2 of the 3 (run, domain) citations
+    assert domains["a.com"].citation_share == pytest.approx(1 / 3)
+
+    rep = crm.domain_repeatability
+    assert rep is not None
+    # {a,b}~{b} = 1/2, {a,b}~{} = 0, {b}~{} = 0
+    assert rep.mean_pairwise_jaccard == pytest.approx(1 / 6)
+    assert rep.consecutive_jaccard == pytest.approx(1 / 4)  # (1/2 + 0) / 2
+    assert rep.consecutive_overlap == pytest.approx(1 / 4)  # kept 1 of 2, then 0 of 1
+    assert rep.change_rate == 1.0
+    assert rep.persistence_days == pytest.approx(1.0)  # changed after one day, twice
+    assert rep.exact_repeat_set == 0.0
+    # RBO([a, b], [b]) = 0.1/0.9 · (1/2 · 0.81) + (1/2) · 0.81 = 0.45; RBO([b], []) = 0
+    assert rep.rank_rbo == pytest.approx(0.225)
+
+    # retrieval: S1 = {a, b, c}, C1 = {a, b}; S2 = {a, b}, C2 = {b}; pooled 3 / 5
+    assert (crm.retrieved_vs_cited.k, crm.retrieved_vs_cited.n) == (3, 5)
+    url_a = by_item(crm.urls)[A]
+    assert (url_a.retrieved.k, url_a.retrieved.n) == (2, 3)
+    assert (url_a.cited_given_retrieved.k, url_a.cited_given_retrieved.n) == (1, 2)
+
+    # GEO, R1: "Acme is great." 2 words at position weight 1, "Bolt too." 2 words at e^-1; R2: only b.com/y
+    r1_a = 2 / (2 + 2 * 2.718281828459045**-1)
+    assert url_a.pawc == pytest.approx(r1_a)
+    assert by_item(crm.urls)[B].pawc == pytest.approx(((1 - r1_a) + 1.0) / 2)
+    assert crm.serp_overlap is None
+
+    assert crm.runs_needed == metrics.runs_needed(0.10, 2 / 3)  # rates 2/3, 1/3, 2/3, 2/3: nearest 0.5 is 2/3
+    assert crm.enough is False
+
+
+def test_brand_rows_by_hand(store: Store) -> None:
+    report = build_report(store, RunFilter(prompt="crm", engine="perplexity"), BRANDS)
+    (crm,) = report.groups
+    acme, bolt = crm.brands or []
+    assert (acme.mention_rate.k, acme.mention_rate.n) == (2, 3)  # R3's mention is an absence: left out
+    assert acme.sov_mentions == pytest.approx(1 / 2)  # 2 of the 4 (answer, brand) mentions
+    assert acme.sov_answers == pytest.approx(1.0)  # both answers naming a tracked brand name Acme
+    assert acme.average_rank == 1.5 and bolt.average_rank == 1.5
+    assert acme.rank_histogram == {"1": 1, "2": 1, "absent": 1}
+    assert acme.position_bands == {"top": 1, "middle": 1, "bottom": 0, "absent": 1}  # offsets 0 and 12 of 25
+    assert acme.cited_mentioned == {"cited_and_mentioned": 1, "cited_only": 0, "mentioned_only": 1, "invisible": 1}
+    assert acme.position_weighted == pytest.approx((2 / 3) / 1.05)
+    assert acme.sov_mentions_ci95 is None  # no bootstrap unless asked for
+    brands = crm.brand_repeatability
+    assert brands is not None
+    assert brands.exact_repeat_set == pytest.approx(1 / 3)  # {Acme, Bolt} twice among 3 pairs
+    assert brands.exact_repeat_ordered == 0.0
+    assert brands.rank_tau == -1.0  # reversed order; τ with an empty order is undefined and left out
+    with_intervals = build_report(store, RunFilter(prompt="crm", engine="perplexity"), BRANDS, Options(resamples=200))
+    low, high = with_intervals.groups[0].brands[0].sov_mentions_ci95
+    assert 0 <= low <= 0.5 <= high <= 1
+
+
+def test_engine_rollup_and_serp(store: Store) -> None:
+    report = build_report(store, RunFilter())
+    perplexity = next(e for e in report.engines if e.engine == "perplexity")
+    assert (perplexity.runs, perplexity.prompts) == (4, 2)
+    b = by_item(perplexity.domains)["b.com"]
+    assert (b.rate.k, b.rate.n) == (2, 4)
+    assert b.citation_share == pytest.approx(2 / 4)  # citations: a, b, b, d
+    # repeatability of a roll-up: the mean over prompts (one run of "shoes": J = 1, no change)
+    assert perplexity.domain_repeatability.mean_pairwise_jaccard == pytest.approx((1 / 6 + 1.0) / 2)
+    aio = next(e for e in report.engines if e.engine == "google_aio")
+    assert (aio.serp_overlap.k, aio.serp_overlap.n) == (1, 2)  # y.com/2 is organic, x.com/1 is not
+    assert report.by_run["perplexity"] == [(2, 0.5, 1), (3, 0.0, 1)]  # consecutive Jaccard by run number
+    assert [day for day, _, _ in report.by_day["perplexity"]] == ["2026-11-02", "2026-11-03"]
+
+
+def test_filters(store: Store) -> None:
+    assert [g.prompt for g in build_report(store, RunFilter(campaign="weekly")).groups] == ["crm"]
+    assert build_report(store, RunFilter(campaign="weekly")).groups[0].runs == 3
+    assert build_report(store, RunFilter(campaign="nope")).groups == []
+    since = build_report(store, RunFilter(engine="perplexity", prompt="crm", since=T0 + timedelta(hours=12)))
+    assert since.groups[0].runs == 2
+    assert {g.engine for g in build_report(store, RunFilter(engine="google_aio")).groups} == {"google_aio"}
+
+
+def test_lean_values_match_run_values(store: Store, build: Callable[..., Extraction]) -> None:
+    """The SQL-aggregated path and `run_values` on the stored record agree on every value they both give."""
+    with store.engine.connect() as connection:
+        rows = connection.execute(cited_lists(RunFilter())).all()
+    extractions = [store.latest_extraction(row[2]) for row in rows]
+    for row, extraction in zip(rows, extractions, strict=True):
+        lean, full = lean_values(*row[4:7]), run_values(extraction)
+        assert (lean.cited_urls, lean.cited_domains, lean.sources, lean.organic_urls) == (
+            full.cited_urls,
+            full.cited_domains,
+            full.sources,
+            full.organic_urls,
+        )
+
+
+def test_outputs_are_consistent(store: Store) -> None:
+    report = build_report(store, RunFilter(), BRANDS, Options(top=1))
+    payload = json.loads(json.dumps(report.as_json()))
+    crm = next(g for g in payload["groups"] if g["prompt"] == "crm" and g["engine"] == "perplexity")
+    assert crm["domains"] == [
+        {"item": "b.com", "k": 2, "n": 3, "rate": 0.6667, "ci95": crm["domains"][0]["ci95"], "citation_share": 0.6667}
     ]
-    store.save_extraction(
-        capture_id,
-        Extraction(engine="perplexity", extractor_version="t/1", status=ExtractionStatus.answered, citations=citations),
-    )
+    assert crm["repeatability"]["domains"]["mean_pairwise_jaccard"] == round(1 / 6, 4)
+    assert crm["brands"][0]["sov_mentions"] == 0.5
+    lines = csv_text(report).splitlines()
+    assert lines[0].startswith("level,engine,prompt,runs,kind,item,k,n,rate,ci95_low,ci95_high")
+    assert "group,perplexity,crm,3,domain,b.com,2,3,0.6667," in "\n".join(lines)
+    assert any(line.startswith("group,perplexity,crm,3,brand,Acme,2,3,0.6667") for line in lines)
 
 
-def test_runs_are_grouped_and_measured(tmp_path: Path) -> None:
-    with Store.open(f"sqlite:///{tmp_path / 'r.db'}") as store:
-        add_run(store, "crm", ["a.com", "b.com", "b.com"], minutes=0)  # two citations of b count once
-        add_run(store, "crm", ["b.com", "c.com"], minutes=1)
-        add_run(store, "crm", [], minutes=2)  # answered without citations: still a run
-        add_run(store, "crm", ["a.com"], minutes=3, status=CaptureStatus.blocked)  # not a run
-        add_run(store, "shoes", ["d.com"], minutes=4)
-        crm, shoes = stability(store)
-        assert (crm.prompt, crm.n, shoes.prompt, shoes.n) == ("crm", 3, "shoes", 1)
-        assert crm.runs == [frozenset({"a.com", "b.com"}), frozenset({"b.com", "c.com"}), frozenset()]
-        summary = crm.summary()
-        # pairs: {a,b}~{b,c} = 1/3, {a,b}~{} = 0, {b,c}~{} = 0 -> mean 1/9
-        assert summary["mean_pairwise_jaccard"] == round(1 / 9, 4)
-        assert summary["change_rate"] == 1.0
-        rates = {d["domain"]: (d["runs"], d["rate"]) for d in summary["domains"]}
-        assert rates == {"b.com": (2, 0.6667), "a.com": (1, 0.3333), "c.com": (1, 0.3333)}
-        assert [g.prompt for g in stability(store, prompt="shoes")] == ["shoes"]
-        assert list(stability(store, since=T0 + timedelta(minutes=10))) == []
+def test_repeatability_samples_long_windows() -> None:
+    lists = [("a.com",) if i % 2 else ("b.com",) for i in range(150)]
+    rep = repeatability(lists, [float(i) for i in range(150)])
+    assert rep.pairwise_runs == 100  # C(150, 2) pairs would be 11,175 comparisons
+    assert rep.change_rate == 1.0 and rep.persistence_days == 1.0
 
 
 def test_since_accepts_durations_and_dates() -> None:
@@ -62,34 +230,3 @@ def test_since_accepts_durations_and_dates() -> None:
     assert parse_since(None, now) is None
     with pytest.raises(ConfigError, match="--since takes"):
         parse_since("soon", now)
-
-
-def test_brand_visibility_is_recomputed_from_stored_extractions(tmp_path: Path) -> None:
-    from citewatch.analysis.brands import BrandSet
-    from citewatch.analysis.report import brand_visibility
-    from citewatch.models import Answer, AnswerBlock, BlockKind
-
-    brands = BrandSet.model_validate({"brand": [{"name": "Acme", "ours": True}, {"name": "Bolt"}]})
-    answers = ["Acme and Bolt. Acme again.", "Bolt only.", "I couldn't find information about Acme."]
-    with Store.open(f"sqlite:///{tmp_path / 'b.db'}") as store:
-        for minute, text in enumerate(answers):
-            add_run(store, "crm", [], minutes=minute)
-            capture_id = store.list_captures()[-1].id
-            block = AnswerBlock(index=0, kind=BlockKind.paragraph, text=text)
-            store.save_extraction(
-                capture_id,
-                Extraction(
-                    engine="perplexity",
-                    extractor_version="t/2",
-                    status=ExtractionStatus.answered,
-                    answer=Answer(text=text, blocks=[block]),
-                ),
-            )
-        (group,) = brand_visibility(store, brands)
-    assert group.runs == [["Acme", "Bolt", "Acme"], ["Bolt"], []]  # the absence mention is left out
-    acme, bolt = group.rows(brands)
-    assert (acme.mention_rate.k, acme.mention_rate.n) == (1, 3)
-    # a brand counts once per answer (§6): Acme in 1 of 3 (brand, answer) mentions; 1 of 2 naming answers
-    assert acme.sov_mentions == 1 / 3 and acme.sov_answers == 1 / 2
-    assert bolt.average_rank == 1.5  # 2nd in the first answer, 1st in the second
-    assert acme.as_json()["ci95_high"] == round(acme.mention_rate.high, 4)

@@ -1,0 +1,408 @@
+"""The report as one self-contained HTML file: inline CSS, charts drawn here as inline SVG, no script at all.
+
+Everything a capture put into the report (prompts, domains, URLs, brand names) is text an engine or a web page
+chose, so every value goes through `html.escape` on its way into markup, and a Content-Security-Policy meta
+tag (`default-src 'none'`) tells the browser to run no script and fetch nothing, even if something slipped
+through. The file opens offline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from html import escape
+
+from citewatch.analysis.report import HEATMAP_ITEMS, Heatmap, ItemRow, Report, Section
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+PALETTE = ("#2563eb", "#ea580c", "#16a34a", "#9333ea", "#dc2626", "#0891b2", "#ca8a04", "#4b5563")
+HEATMAPS = 6  # groups shown as heat maps: those with the most runs
+GROUP_ROWS = 500  # rows of the per-group table before it says how many more there are
+LABEL_W = 180  # room for labels left of a bar chart
+
+CSS = """
+:root { color-scheme: light; --ink: #111827; --muted: #6b7280; --line: #e5e7eb; --bg: #f9fafb; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink);
+       background: var(--bg); }
+main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 48px; }
+h1 { font-size: 24px; margin: 0 0 4px; }
+h2 { font-size: 18px; margin: 32px 0 10px; padding-top: 8px; border-top: 1px solid var(--line); }
+h3 { font-size: 15px; margin: 18px 0 6px; }
+.meta, .note { color: var(--muted); font-size: 13px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(540px, 1fr)); gap: 16px; }
+.card.wide { grid-column: 1 / -1; display: flex; flex-wrap: wrap; gap: 8px 24px; align-items: flex-start; }
+.card.wide > h3 { flex-basis: 100%; margin-bottom: 0; }
+.card.wide > .table-wrap { flex: 1 1 520px; }
+.card.wide > .table-wrap.full { flex-basis: 100%; }
+.card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; overflow-x: auto; }
+table { border-collapse: collapse; width: 100%; background: #fff; font-size: 13px; }
+th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { background: #f3f4f6; font-weight: 600; font-size: 12px; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.text { min-width: 10em; max-width: 360px; overflow-wrap: anywhere; }
+td.key { white-space: nowrap; }
+.table-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 8px; }
+svg { display: block; max-width: 100%; height: auto; }
+svg text { font: 12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; fill: var(--ink); }
+svg .muted { fill: var(--muted); }
+svg .small { font-size: 11px; }
+.legend { display: flex; flex-wrap: wrap; gap: 12px; font-size: 12px; color: var(--muted); margin: 4px 0; }
+.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; }
+"""
+
+
+def _e(value: object) -> str:
+    return escape(str(value), quote=True)
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _clip(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _svg(width: int, height: int, body: Iterable[str], label: str) -> str:
+    return (
+        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{_e(label)}">{"".join(body)}</svg>'
+    )
+
+
+def _axis(x0: int, x1: int, y: int) -> list[str]:
+    """A 0–100 % axis along the bottom of a bar chart."""
+    parts = []
+    for tick in (0, 0.25, 0.5, 0.75, 1.0):
+        x = x0 + (x1 - x0) * tick
+        parts.append(f'<line x1="{x:.1f}" y1="8" x2="{x:.1f}" y2="{y}" stroke="#e5e7eb"/>')
+        parts.append(f'<text x="{x:.1f}" y="{y + 14}" text-anchor="middle" class="muted">{tick:.0%}</text>')
+    return parts
+
+
+def citation_chart(section: Section, limit: int = 12) -> str:
+    """Citation rate of the most cited domains, a bar each, with its 95 % Wilson interval as a whisker."""
+    rows: Sequence[ItemRow] = section.domains[:limit]
+    width, bar_h, gap = 500, 16, 8
+    x0, x1 = LABEL_W, width - 70
+    height = 12 + len(rows) * (bar_h + gap) + 24
+    parts = _axis(x0, x1, height - 22)
+    for i, row in enumerate(rows):
+        y = 10 + i * (bar_h + gap)
+        scale = x1 - x0
+        bar = max(scale * row.rate.value, 1.0)
+        low, high = x0 + scale * row.rate.low, x0 + scale * row.rate.high
+        mid = y + bar_h / 2
+        parts += [
+            f'<text x="{x0 - 8}" y="{mid + 4:.1f}" text-anchor="end"><title>{_e(row.item)}</title>'
+            f"{_e(_clip(row.item, 24))}</text>",
+            f'<rect x="{x0}" y="{y}" width="{bar:.1f}" height="{bar_h}" rx="2" fill="{PALETTE[0]}" opacity="0.8">'
+            f"<title>{_e(row.item)}: {row.rate.k}/{row.rate.n} runs, 95% CI {row.rate.low:.0%}–{row.rate.high:.0%}"
+            "</title></rect>",
+            f'<line x1="{low:.1f}" y1="{mid:.1f}" x2="{high:.1f}" y2="{mid:.1f}" stroke="#111827" stroke-width="1.5"/>',
+            f'<line x1="{low:.1f}" y1="{y + 3}" x2="{low:.1f}" y2="{y + bar_h - 3}" stroke="#111827"/>',
+            f'<line x1="{high:.1f}" y1="{y + 3}" x2="{high:.1f}" y2="{y + bar_h - 3}" stroke="#111827"/>',
+            f'<text x="{x1 + 8}" y="{mid + 4:.1f}" class="muted">{row.rate.k}/{row.rate.n}</text>',
+        ]
+    return _svg(width, height, parts, f"Citation rate per domain, {section.engine}")
+
+
+def share_of_voice_chart(section: Section) -> str:
+    """Both share-of-voice variants of every brand, side by side (bootstrap whiskers when computed)."""
+    brands = section.brands or []
+    width, bar_h, gap = 520, 14, 10
+    x0, x1 = LABEL_W - 60, width - 50
+    height = 12 + len(brands) * (2 * bar_h + gap) + 24
+    parts = _axis(x0, x1, height - 22)
+    scale = x1 - x0
+    for i, brand in enumerate(brands):
+        y = 10 + i * (2 * bar_h + gap)
+        label = f"{brand.brand}{' (ours)' if brand.ours else ''}"
+        parts.append(
+            f'<text x="{x0 - 8}" y="{y + bar_h + 4}" text-anchor="end"><title>{_e(label)}</title>'
+            f"{_e(_clip(label, 16))}</text>"
+        )
+        for j, (value, interval, variant) in enumerate(
+            (
+                (brand.sov_mentions, brand.sov_mentions_ci95, "by mentions"),
+                (brand.sov_answers, brand.sov_answers_ci95, "by answers"),
+            )
+        ):
+            top = y + j * bar_h
+            parts.append(
+                f'<rect x="{x0}" y="{top}" width="{max(scale * value, 1.0):.1f}" height="{bar_h - 1}" rx="2" '
+                f'fill="{PALETTE[j]}"><title>{_e(label)}: share of voice {variant} {value:.1%}</title></rect>'
+            )
+            if interval is not None:
+                mid = top + bar_h / 2
+                parts.append(
+                    f'<line x1="{x0 + scale * interval[0]:.1f}" y1="{mid:.1f}" x2="{x0 + scale * interval[1]:.1f}" '
+                    f'y2="{mid:.1f}" stroke="#111827"/>'
+                )
+            parts.append(f'<text x="{x1 + 6}" y="{top + bar_h - 3}" class="muted small">{value:.0%}</text>')
+    return _svg(width, height, parts, f"Share of voice per brand, {section.engine}")
+
+
+def line_chart(series: Mapping[str, Sequence[tuple[str, float]]], label: str, x_title: str) -> str:
+    """One line per engine over shared x labels (run numbers or days); y is a 0–1 similarity."""
+    xs = sorted({x for points in series.values() for x, _ in points}, key=_x_key)
+    width, height, left, right, top, bottom = 560, 230, 44, 16, 12, 42
+    if not xs:
+        return _svg(width, 40, ['<text x="8" y="24" class="muted">not enough runs</text>'], label)
+    span = max(len(xs) - 1, 1)
+    position = {x: left + (width - left - right) * i / span for i, x in enumerate(xs)}
+    plot_h = height - top - bottom
+    parts = []
+    for tick in (0, 0.25, 0.5, 0.75, 1.0):
+        y = top + plot_h * (1 - tick)
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#e5e7eb"/>')
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="muted">{tick:.2f}</text>')
+    dates = all(len(x) == 10 and x[4] == "-" for x in xs)  # ISO days: "01-31" under the axis, the year below
+    drawn = -1e9
+    for x in xs:
+        if position[x] - drawn < 48:  # keep tick labels apart
+            continue
+        drawn = position[x]
+        parts.append(
+            f'<text x="{position[x]:.1f}" y="{height - bottom + 16}" text-anchor="middle" class="muted">'
+            f"{_e(x[5:] if dates else x)}</text>"
+        )
+    if dates:
+        x_title = f"{x_title}, {xs[0][:4]}" + (f"–{xs[-1][:4]}" if xs[-1][:4] != xs[0][:4] else "")
+    parts.append(
+        f'<text x="{(left + width - right) / 2:.1f}" y="{height - 6}" text-anchor="middle" class="muted">'
+        f"{_e(x_title)}</text>"
+    )
+    for index, (engine, points) in enumerate(sorted(series.items())):
+        colour = PALETTE[index % len(PALETTE)]
+        coords = " ".join(f"{position[x]:.1f},{top + plot_h * (1 - v):.1f}" for x, v in points)
+        parts.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        if len(points) == 1:
+            x, v = points[0]
+            parts.append(f'<circle cx="{position[x]:.1f}" cy="{top + plot_h * (1 - v):.1f}" r="3" fill="{colour}"/>')
+        parts.append(f"<title>{_e(engine)}</title>")
+    return _svg(width, height, parts, label)
+
+
+def _x_key(x: str) -> tuple[int, str]:
+    return (int(x), "") if x.isdigit() else (0, x)
+
+
+def _legend(names: Iterable[str]) -> str:
+    items = "".join(
+        f'<span><span class="swatch" style="background:{PALETTE[i % len(PALETTE)]}"></span>{_e(name)}</span>'
+        for i, name in enumerate(names)
+    )
+    return f'<div class="legend">{items}</div>'
+
+
+def heatmap_chart(heatmap: Heatmap) -> str:
+    """Rows: the group's most cited domains; columns: its newest runs, oldest left; a filled cell = cited."""
+    cell, label_w, top = 14, LABEL_W, 8
+    columns = len(heatmap.runs)
+    width = label_w + max(columns * cell, 320) + 10
+    height = top + len(heatmap.domains) * cell + 22
+    parts = []
+    for row, domain in enumerate(heatmap.domains):
+        y = top + row * cell
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + cell - 3}" text-anchor="end"><title>{_e(domain)}</title>'
+            f"{_e(_clip(domain, 24))}</text>"
+        )
+        for column, cited in enumerate(run[row] for run in heatmap.cells):
+            when = heatmap.runs[column].strftime("%Y-%m-%d %H:%M")
+            fill = PALETTE[0] if cited else "#f3f4f6"
+            parts.append(
+                f'<rect x="{label_w + column * cell}" y="{y}" width="{cell - 2}" height="{cell - 2}" rx="2" '
+                f'fill="{fill}"><title>{_e(domain)} · run {column + 1} ({when}) · '
+                f"{'cited' if cited else 'not cited'}</title></rect>"
+            )
+    if heatmap.runs:
+        y = top + len(heatmap.domains) * cell + 14
+        first, last = _day(heatmap.runs[0]), _day(heatmap.runs[-1])
+        span = first if first == last else f"{first} → {last}"
+        parts.append(f'<text x="{label_w}" y="{y}" class="muted">{columns} runs, oldest left: {span}</text>')
+    return _svg(width, height, parts, f"Sources cited per run, {heatmap.engine}")
+
+
+def _day(when: datetime) -> str:
+    return when.strftime("%Y-%m-%d")
+
+
+# ------------------------------------------------------------------------------------------------ tables
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[tuple[str, str]]], wrap: str = "table-wrap") -> str:
+    """Cells are (css class, already escaped html)."""
+    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f'<td class="{c}">{v}</td>' for c, v in row) + "</tr>" for row in rows)
+    return f'<div class="{wrap}"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def _summary_rows(sections: Iterable[Section]) -> Iterable[Sequence[tuple[str, str]]]:
+    for s in sections:
+        rep = s.domain_repeatability
+        enough = "" if s.enough in (None, True) else " ⚠"
+        yield (
+            ("key", _e(s.engine)),
+            ("text", _e(s.prompt if s.prompt is not None else f"{s.prompts} prompts")),
+            ("num", str(s.runs)),
+            ("num", str(s.domains_cited)),
+            ("num", _num(rep.mean_pairwise_jaccard if rep else None)),
+            ("num", _pct(rep.change_rate if rep else None)),
+            ("num", _num(rep.persistence_days if rep else None, 1)),
+            ("num", _pct(rep.exact_repeat_set if rep else None)),
+            ("num", _num(rep.rank_rbo if rep else None)),
+            ("num", _pct(s.retrieved_vs_cited.value) if s.retrieved_vs_cited else "—"),
+            ("num", _pct(s.serp_overlap.value) if s.serp_overlap else "—"),
+            ("num", f"{s.runs_needed or '—'}{enough}"),
+        )
+
+
+SUMMARY_HEADERS = (
+    "engine",
+    "prompt",
+    "runs",
+    "domains",
+    "mean pairwise Jaccard",
+    "change rate",
+    "persistence (days)",
+    "same set twice",
+    "rank stability (RBO)",
+    "cited / retrieved",
+    "SERP top-10 overlap",
+    "runs needed",
+)
+
+
+def _domain_rows(rows: Sequence[ItemRow]) -> Iterable[Sequence[tuple[str, str]]]:
+    for r in rows:
+        share_ci = "" if r.share_ci95 is None else f" ({r.share_ci95[0]:.1%}–{r.share_ci95[1]:.1%})"
+        yield (
+            ("text", _e(r.item)),
+            ("num", f"{r.rate.k}/{r.rate.n}"),
+            ("num", f"{r.rate.value:.0%} ({r.rate.low:.0%}–{r.rate.high:.0%})"),
+            ("num", f"{r.citation_share:.1%}{share_ci}"),
+            ("num", _num(r.pawc)),
+        )
+
+
+def _brand_table(section: Section) -> str:
+    rows = []
+    for b in section.brands or []:
+        rate = b.mention_rate
+        rows.append(
+            (
+                ("text", _e(f"{b.brand}{' (ours)' if b.ours else ''}")),
+                ("num", f"{rate.value:.0%} ({rate.low:.0%}–{rate.high:.0%}), n={rate.n}"),
+                ("num", _pct(b.sov_mentions)),
+                ("num", _pct(b.sov_answers)),
+                ("num", _num(b.average_rank, 1)),
+                ("text", _e(" · ".join(f"{k}: {v}" for k, v in b.rank_histogram.items()))),
+                ("text", _e(" · ".join(f"{k}: {v}" for k, v in b.position_bands.items()))),
+                ("text", _e(" · ".join(f"{k.replace('_', ' ')}: {v}" for k, v in b.cited_mentioned.items()))),
+            )
+        )
+    headers = (
+        "brand",
+        "mention rate (95% CI)",
+        "SoV by mentions",
+        "SoV by answers",
+        "avg rank",
+        "rank histogram",
+        "first mention band",
+        "cited × mentioned",
+    )
+    return _table(headers, rows, "table-wrap full")
+
+
+# ------------------------------------------------------------------------------------------------ page
+
+
+def render_html(report: Report) -> str:
+    """The whole report page."""
+    runs = sum(s.runs for s in report.engines)
+    filters = ", ".join(f"{k} = {v}" for k, v in report.filters.items() if v) or "all answered captures"
+    when = [s.first for s in report.engines if s.first] + [s.last for s in report.engines if s.last]
+    span = f"{_day(min(when))} – {_day(max(when))}" if when else "no runs"
+    out = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{_e(CSP)}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>citewatch report</title>",
+        f"<style>{CSS}</style></head><body><main>",
+        "<h1>citewatch report</h1>",
+        f'<p class="meta">{runs} runs · {len(report.groups)} prompt × engine groups · {_e(span)} · {_e(filters)}</p>',
+    ]
+    if not report.groups:
+        out.append('<p class="note">No answered captures match.</p></main></body></html>')
+        return "\n".join(out)
+    out += [
+        "<h2>Engines</h2>",
+        '<p class="note">Rates pool the runs of every prompt; repeatability values are means over prompts. '
+        "Intervals are 95 % Wilson intervals. “Runs needed” is for ± "
+        f"{report.engines[0].margin:.0%} at the shown rate nearest 50 % (⚠: not reached).</p>",
+        _table(SUMMARY_HEADERS, _summary_rows(report.engines)),
+        "<h2>Citation frequency per domain</h2>",
+        '<p class="note">Share of runs citing each domain; the whisker is its 95 % Wilson interval.</p>',
+        '<div class="cards">',
+    ]
+    for s in report.engines:
+        out.append(f'<div class="card wide"><h3>{_e(s.engine)} · {s.runs} runs</h3>{citation_chart(s)}')
+        out.append(
+            _table(
+                ("domain", "runs", "rate (95% CI)", "citation share", "PAWC"),
+                _domain_rows(s.domains[: report.top]),
+            )
+            + "</div>"
+        )
+    out.append("</div>")
+    if report.brands:
+        out += [
+            "<h2>Brand share of voice per engine</h2>",
+            _legend(["by mentions (brand ÷ all tracked mentions)", "by answers (answers naming it ÷ naming any)"]),
+            '<div class="cards">',
+        ]
+        for s in report.engines:
+            out.append(
+                f'<div class="card wide"><h3>{_e(s.engine)} · {s.runs} answers</h3>{share_of_voice_chart(s)}'
+                f"{_brand_table(s)}</div>"
+            )
+        out.append("</div>")
+    engines = sorted(report.by_run)
+    by_run = {e: [(str(i), v) for i, v, _ in report.by_run[e]] for e in engines}
+    by_day = {e: [(d, v) for d, v, _ in report.by_day[e]] for e in engines}
+    out += [
+        "<h2>Stability</h2>",
+        '<p class="note">Jaccard similarity of the cited domains of each run and the run before it (same prompt '
+        "and engine), averaged per engine: 1 = the same domains again, 0 = none in common.</p>",
+        _legend(engines),
+        '<div class="cards">',
+        f'<div class="card"><h3>Over runs</h3>{line_chart(by_run, "Stability over runs", "run number")}</div>',
+        f'<div class="card"><h3>Over time</h3>{line_chart(by_day, "Stability over time", "day (UTC)")}</div>',
+        "</div>",
+        "<h2>Which sources each run cited</h2>",
+        f'<p class="note">The {HEATMAP_ITEMS} most cited domains of the prompt × engine groups with the most runs '
+        "(newest runs); a filled cell means that run cited the domain.</p>",
+        '<div class="cards">',
+    ]
+    for heatmap in sorted(report.heatmaps, key=lambda h: -len(h.runs))[:HEATMAPS]:
+        out.append(
+            f'<div class="card"><h3>{_e(heatmap.engine)} · {_e(_clip(heatmap.prompt, 80))}</h3>'
+            f"{heatmap_chart(heatmap)}</div>"
+        )
+    out += ["</div>", "<h2>Prompts × engines</h2>"]
+    out.append(_table(SUMMARY_HEADERS, _summary_rows(report.groups[:GROUP_ROWS])))
+    if len(report.groups) > GROUP_ROWS:
+        out.append(
+            f'<p class="note">{len(report.groups) - GROUP_ROWS} more groups: narrow with --prompt, --engine or '
+            "--since, or use --format csv.</p>"
+        )
+    out.append("</main></body></html>")
+    return "\n".join(out)
