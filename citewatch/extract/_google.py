@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from citewatch.extract._html import Element, detect_wall, first, text_of
+from citewatch.extract._html import Element, detect_wall, first, text_of, with_class
 from citewatch.extract._urls import url_fields
 from citewatch.models import ExtractionStatus, OrganicResult
 
@@ -28,19 +28,20 @@ DEFAULT_ORIGIN = "https://www.google.com"
 # (huge-ai-search `is_consent_page`). Its forms post to consent.google.*/save with the choice in `set_eom`
 # ("Reject all" true, "Accept all" false), a field name that is the same in every language.
 SORRY_PATH = "/sorry/"
-CONSENT_FORM = etree.XPath("//form[contains(@action, 'consent.google.') or .//*[@name='set_eom']]")
+# Attributes are tested through attribute steps (`//@id[. = 'x']/parent::*`), as `with_class` explains.
+CONSENT_FORM = etree.XPath("//form[contains(@action, 'consent.google.') or descendant::*/@name[. = 'set_eom']]")
 
 # Organic results (capture-verified on both shared/captures/google_aio pages): each is `a[href] > h3` in the
 # results column `#rso`. "People also ask" answers hold the same `a > h3` shape inside the question pairs
 # (`div[data-initq]` > `div[data-q]`), so those are left out. The snippet box is `div[data-snf=nke7rc]`
 # (the same grid area on every result), with the long-lived `div.VwiC3b` as second hook.
-ORGANIC_LINKS = etree.XPath("//*[@id='rso']//a[@href][h3][not(ancestor::*[@data-initq or @data-q])]")
+ORGANIC_LINKS = etree.XPath("//@id[. = 'rso']/parent::*//a[@href][h3][not(ancestor::*[@data-initq or @data-q])]")
 RESULT_BOX = etree.XPath("ancestor::*[@data-hveid][@lang][1] | ancestor::*[@data-rpos][1]")
 RESULT_SNIPPET = etree.XPath(
-    ".//*[@data-snf='nke7rc'] | .//div[contains(concat(' ', normalize-space(@class), ' '), ' VwiC3b ')]"
+    f"descendant::*/@data-snf[. = 'nke7rc']/parent::* | {with_class('VwiC3b', 'descendant::div')}"
 )
 # "People also ask": the question is the pair's `data-q` attribute (its text is the localised question too).
-RELATED_QUESTIONS = etree.XPath("//*[@data-initq]//*[@data-q]/@data-q")
+RELATED_QUESTIONS = etree.XPath("//@data-initq/parent::*/descendant::*/@data-q")
 
 
 def origin_of(url: str | None) -> str:

@@ -50,6 +50,8 @@ _NO_SPACE_BEFORE = tuple(".,;:!?)]}%")
 _LEAD_NAME = re.compile(r"^\s*((?:[^\n:–—-]|(?<=\S)-(?=\S)){2,60}?)\s*(?::|\s[–—-]\s)")
 # Blocks whose <p> children are their own text: Perplexity, ChatGPT and Gemini wrap list items in <p>.
 _HOLDS_PARAGRAPHS = frozenset({BlockKind.list_item, BlockKind.table})
+# Enum members are looked up through their class on every use; the walk's hot paths read these instead.
+_PARAGRAPH, _LIST_ITEM, _TABLE, _CODE = BlockKind.paragraph, BlockKind.list_item, BlockKind.table, BlockKind.code
 # KaTeX renders each formula twice: MathML carrying the TeX source, and an aria-hidden visual twin whose
 # text reads "x=2a−b±b2−4ac". The source is what the formula says.
 _TEX_SOURCE = etree.XPath("string(.//*[local-name() = 'annotation'][@encoding = 'application/x-tex'])")
@@ -75,7 +77,7 @@ class SnapshotUnreadable(ValueError):
 def parse(html: str | bytes) -> Element:
     """Parse a snapshot; raises `SnapshotUnreadable` with a one-line reason."""
     data = html.encode("utf-8", "surrogateescape") if isinstance(html, str) else html
-    if not data.strip():
+    if not data or data.isspace():  # not `data.strip()`, which copies the whole page
         raise SnapshotUnreadable("empty snapshot")
     head = data[:4096]
     if b"\x00" in head or (head.count(b"<") == 0 and not _looks_textual(head)):
@@ -114,11 +116,21 @@ def _fold(text: str) -> str:
 
 def norm(text: str | None) -> str:
     """Collapse whitespace the way a reader sees it."""
-    return " ".join(_visible_text(text or "").split())  # str.split folds what `\s+` matches, faster
+    if not text:
+        return ""
+    if not text.isascii():  # the invisible characters are not ASCII
+        text = _visible_text(text)
+    return " ".join(text.split())  # str.split folds what `\s+` matches, faster
 
 
 def text_of(el: Element | None) -> str:
-    return norm("".join(el.itertext())) if el is not None else ""
+    return norm(_string_value(el)) if el is not None else ""
+
+
+def _string_value(el: Element) -> str:
+    """All the text inside `el`. An element without children holds only its own text, which is read without
+    the cost of a text iterator (ten times the read)."""
+    return "".join(el.itertext()) if len(el) else el.text or ""
 
 
 def first(elements: Iterable[Element]) -> Element | None:
@@ -162,35 +174,49 @@ def display_order(elements: list[Element]) -> list[Element]:
 
 # Cloudflare's interstitial and challenge platform (engines.md §7 "Cloudflare / captcha"), captcha
 # iframes (crawlee RETRY_CSS_SELECTORS), Google's /sorry/ page (engines.md §4, §5, §7).
+# The queries test attributes through attribute steps (see `with_class`). Comparing an attribute with a string
+# copies its value each time, so the ids are first matched against all the names at once (one copy) and only
+# the few that pass are compared name by name.
+_CHALLENGE_IDS = (
+    "challenge-form",
+    "cf-wrapper",
+    "challenge-running",
+    "challenge-stage",
+    "turnstile-wrapper",
+    "challenge-error-text",
+)
 _WALLS: tuple[tuple[ExtractionStatus, etree.XPath], ...] = (
     (
         ExtractionStatus.captcha,
-        etree.XPath("//form[@id='captcha-form'] | //form[contains(@action,'/sorry/')]"),
+        etree.XPath("boolean(//form[@id = 'captcha-form' or contains(@action, '/sorry/')])"),
     ),
     (
         ExtractionStatus.blocked,
         etree.XPath(
-            "//script[contains(@src,'/cdn-cgi/challenge-platform/')] | //*[@id='challenge-form']"
-            " | //*[@id='cf-wrapper'] | //*[@id='challenge-running'] | //*[@id='challenge-stage']"
-            " | //iframe[contains(@src,'challenges.cloudflare.com')] | //*[@id='turnstile-wrapper']"
-            " | //title[contains(.,'Just a moment')] | //title[contains(.,'Attention Required')]"
+            "boolean(//script/@src[contains(., '/cdn-cgi/challenge-platform/')]"
+            f" | //@id[contains('|{'|'.join(_CHALLENGE_IDS)}|', concat('|', ., '|'))]"
+            f"[{' or '.join(f'. = {name!r}' for name in _CHALLENGE_IDS)}]"
+            " | //iframe/@src[contains(., 'challenges.cloudflare.com')]"
+            " | //title[contains(., 'Just a moment') or contains(., 'Attention Required')]"
             # A challenge served to a fetch (ChatGPT's 403 on /backend-anon/*) carries no title and loads the
             # platform from an inline script: its `_cf_chl_opt` options and error line are what is left.
-            " | //script[contains(., 'window._cf_chl_opt')] | //*[@id='challenge-error-text']"
+            " | //script[contains(., 'window._cf_chl_opt')])"
         ),
     ),
     (
         ExtractionStatus.captcha,
         etree.XPath(
-            "//iframe[contains(@src,'recaptcha') or contains(@src,'hcaptcha.com')]"
-            " | //*[contains(@class,'g-recaptcha')] | //*[contains(@class,'h-captcha')]"
+            "boolean(//iframe/@src[contains(., 'recaptcha') or contains(., 'hcaptcha.com')]"
+            " | //@class[contains(., 'captcha')][contains(., 'g-recaptcha') or contains(., 'h-captcha')])"
         ),
     ),
 )
 
 
-# Every wall query above needs one of these strings in the page source; most pages have none, and a substring
-# search of the source is ~100x cheaper than the dozen whole-tree XPath walks (a third of a big page's extraction).
+# Every wall query above needs one of these strings in the page source; most pages have none. Which test is
+# cheaper depends on the page: the substring searches cost a scan of the source each, the queries a walk of
+# the tree. A small page's source is searched first (its element-dense markup makes the queries 3-4x dearer);
+# a big real page's scripts and styles are source the queries never walk, so they go first there.
 _WALL_MARKERS = (
     "challenge",
     "cf-wrapper",
@@ -201,21 +227,42 @@ _WALL_MARKERS = (
     "captcha",
 )
 _WALL_MARKER_BYTES = tuple(marker.encode() for marker in _WALL_MARKERS)
+_SEARCH_FIRST_BELOW = 128 * 1024  # bytes (or characters) of source
 
 
 def detect_wall(tree: Element, html: str | bytes | None = None) -> ExtractionStatus | None:
     """`blocked` or `captcha` when the page is a bot wall instead of the engine's UI.
 
-    `html`, the source `tree` was parsed from, lets a page that cannot be a wall skip the tree walks.
+    `html`, the source `tree` was parsed from, clears a page whose source holds none of the wall markers.
     """
-    if isinstance(html, bytes) and not any(marker in html for marker in _WALL_MARKER_BYTES):
-        return None
-    if isinstance(html, str) and not any(marker in html for marker in _WALL_MARKERS):
+    if html is not None and len(html) < _SEARCH_FIRST_BELOW and not _has_wall_marker(html):
         return None
     for status, xpath in _WALLS:
         if xpath(tree):
-            return status
+            return status if html is None or _has_wall_marker(html) else None
     return None
+
+
+def _has_wall_marker(html: str | bytes) -> bool:
+    if isinstance(html, bytes):
+        return any(marker in html for marker in _WALL_MARKER_BYTES)
+    return any(marker in html for marker in _WALL_MARKERS)
+
+
+def has_class(name: str) -> str:
+    """XPath predicate: the element's class list holds `name`. The plain substring test goes first because
+    normalising long (Tailwind) class lists is what costs, and `and` stops at a false first operand."""
+    return f"(contains(@class, '{name}') and contains(concat(' ', normalize-space(@class), ' '), ' {name} '))"
+
+
+def with_class(name: str, step: str = "descendant::*") -> str:
+    """XPath path: the elements `step` selects whose class list holds `name`.
+
+    Like the extractors' other attribute tests it is an attribute step (`step/@class[...]/parent::*`), not a
+    predicate on `step`: libxml2 then tries the test only on the elements that carry the attribute, not on
+    every element `step` walks, 4-5x faster on a big page.
+    """
+    return f"{step}/@class[contains(., '{name}')]/parent::*[{has_class(name)}]"
 
 
 # --- answer walking ----------------------------------------------------------------------------------
@@ -284,7 +331,7 @@ class _Block:
             return
         if not text.isascii():  # the invisible characters are not ASCII
             text = _visible_text(text)
-        if self.kind is not BlockKind.code and not raw:
+        if self.kind is not _CODE and not raw:
             parts = self.parts
             after_space = not parts or parts[-1].endswith((" ", "\n"))
             if text.isspace():  # the indentation between tags of a pretty-printed page: one space at most
@@ -312,7 +359,7 @@ class _Block:
     def settle(self) -> tuple[str, int]:
         """The block's text as read, and how many leading characters that dropped (to shift offsets)."""
         joined = "".join(self.parts)
-        text = joined.strip() if self.kind is not BlockKind.code else joined.strip("\n")
+        text = joined.strip() if self.kind is not _CODE else joined.strip("\n")
         return text, len(joined) - len(joined.lstrip())
 
 
@@ -320,17 +367,16 @@ def default_block_kind(el: Element) -> BlockKind | None:
     return _BLOCK_TAGS.get(el.tag) if isinstance(el.tag, str) else None
 
 
-def _opens_block(block: _Block, kind: BlockKind | None) -> bool:
-    """Whether a block element inside `block` starts a block of its own (a list item's <p> does not)."""
-    return kind is not None and not (kind is BlockKind.paragraph and block.kind in _HOLDS_PARAGRAPHS)
-
-
-def _tex_source(el: Element, tag: str) -> str | None:
+def _tex_source(span: Element) -> str | None:
     """The TeX source of a KaTeX formula (`span.katex`), when the page kept it."""
-    classes = el.get("class") if tag == "span" else None
+    classes = span.get("class")
     if not classes or "katex" not in classes or "katex" not in classes.split():
         return None
-    return norm(_TEX_SOURCE(el)) or None
+    return norm(_TEX_SOURCE(span)) or None
+
+
+def _never(_el: Element) -> bool:
+    return False
 
 
 def walk_answer(
@@ -338,141 +384,192 @@ def walk_answer(
     *,
     is_citation: Callable[[Element], bool],
     block_kind: Callable[[Element], BlockKind | None] = default_block_kind,
-    skip: Callable[[Element], bool] = lambda _el: False,
+    skip: Callable[[Element], bool] = _never,
 ) -> WalkedAnswer:
     """Turn answer containers into blocks, recording citations, links and emphasised names.
 
     A citation element's own text (its label, "wikipedia+2") is left out of the answer text, as the
     reader does not read it as prose. Text outside any block element becomes a paragraph.
     """
-    blocks: list[_Block] = []
+    walker = _Walker(is_citation, block_kind, skip)
+    for container in containers:
+        walker.fill_container(container)
+    return _assemble(walker.blocks)
 
-    def open_block(kind: BlockKind, el: Element | None) -> _Block:
+
+class _Walker:
+    """The state of one `walk_answer`.
+
+    A class rather than nested functions: functions that call each other through their closures form a
+    reference cycle, which kept every parsed page alive until the next garbage collection. The walk is the
+    extraction's inner loop, so each element's tag is read once and handed down, and the default callbacks
+    are replaced by what they compute (a dict lookup, nothing).
+    """
+
+    __slots__ = ("block_kind", "blocks", "is_citation", "kinds", "skip", "skips")
+
+    def __init__(
+        self,
+        is_citation: Callable[[Element], bool],
+        block_kind: Callable[[Element], BlockKind | None],
+        skip: Callable[[Element], bool],
+    ) -> None:
+        self.blocks: list[_Block] = []
+        self.is_citation = is_citation
+        self.block_kind = block_kind
+        self.kinds = _BLOCK_TAGS if block_kind is default_block_kind else None
+        self.skip = skip
+        self.skips = skip is not _never
+
+    def kind_of(self, el: Element, tag: str) -> BlockKind | None:
+        return self.kinds.get(tag) if self.kinds is not None else self.block_kind(el)
+
+    def open_block(self, kind: BlockKind, el: Element | None) -> _Block:
         block = _Block(kind)
-        if kind is BlockKind.list_item and el is not None:
+        if kind is _LIST_ITEM and el is not None:
             block.list_rank = _list_rank(el)
-        blocks.append(block)
+        self.blocks.append(block)
         return block
 
-    def visit(el: Element, block: _Block | None) -> _Block | None:
-        """Append `el`'s content to `block` (opening blocks as needed); return the block after it."""
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if not tag:  # comment or processing instruction: only its tail is prose
-            return _add_loose(el.tail, block)
-        if is_citation(el):
-            target = block or open_block(BlockKind.paragraph, None)
+    def fill_container(self, container: Element) -> None:
+        block: _Block | None = None
+        if container.text and container.text.strip():
+            block = self.visit(_text_holder(container.text), "span", None)
+        for child in container:
+            tag = child.tag
+            block = self.visit(child, tag, block)
+            if child.tail and child.tail.strip() and isinstance(tag, str):
+                block = self.visit(_text_holder(child.tail), "span", block)
+
+    def visit(self, el: Element, tag: object, block: _Block | None) -> _Block | None:
+        """Append `el` (whose tag is `tag`) to `block`, opening blocks as needed; return the block after it."""
+        if not isinstance(tag, str):  # comment or processing instruction: only its tail is prose
+            return self.add_loose(el.tail, block)
+        if self.is_citation(el):
+            target = block or self.open_block(_PARAGRAPH, None)
             target.citations.append((el, target.length))
             return target
-        if tag in _SKIP_TAGS or skip(el):
+        if tag in _SKIP_TAGS or (self.skips and self.skip(el)):
             return block
-        tex = _tex_source(el, tag)
-        if tex is not None:
-            block = block or open_block(BlockKind.paragraph, None)
-            block.add(tex)
-            return block
-        kind = block_kind(el)
+        if tag == "span":
+            tex = _tex_source(el)
+            if tex is not None:
+                block = block or self.open_block(_PARAGRAPH, None)
+                block.add(tex)
+                return block
+        kind = self.kind_of(el, tag)
         if kind is not None:
-            inner = open_block(kind, el)
-            _fill(el, inner)
+            self.fill(el, self.open_block(kind, el))
             return None
         if tag == "br" and block is not None:
-            block.add("\n" if block.kind is BlockKind.code else " ")
+            block.add("\n" if block.kind is _CODE else " ")
             return block
-        marks = (tag == "a" and el.get("href")) or tag in _EMPHASIS_TAGS
-        if block is None and ((el.text and el.text.strip()) or (marks and "".join(el.itertext()).strip())):
-            block = open_block(BlockKind.paragraph, None)
+        text = el.text
+        link = tag == "a" and el.get("href")
+        emphasis = tag in _EMPHASIS_TAGS
+        if block is None and ((text and text.strip()) or ((link or emphasis) and _string_value(el).strip())):
+            block = self.open_block(_PARAGRAPH, None)
         if block is not None:
-            _mark(el, tag, block)
-            block.add(el.text)
+            if link:
+                block.links.append((el, block.length))
+            elif emphasis:
+                block.emphasis.append((el, block.length))
+            if text:
+                block.add(text)
         for child in el:
-            block = visit(child, block)
-            if child.tail and isinstance(child.tag, str):
-                block = _add_loose(child.tail, block)
+            child_tag = child.tag
+            block = self.visit(child, child_tag, block)
+            if isinstance(child_tag, str):
+                tail = child.tail
+                if tail:
+                    block = self.add_loose(tail, block)
         return block
 
-    def _add_loose(text: str | None, block: _Block | None) -> _Block | None:
+    def add_loose(self, text: str | None, block: _Block | None) -> _Block | None:
         if not text or (block is None and not text.strip()):
             return block
-        block = block or open_block(BlockKind.paragraph, None)
+        block = block or self.open_block(_PARAGRAPH, None)
         block.add(text)
         return block
 
-    def _fill(el: Element, block: _Block) -> None:
-        if block.kind is BlockKind.table:
-            _fill_table(el, block)
+    def fill(self, el: Element, block: _Block) -> None:
+        if block.kind is _TABLE:
+            self.fill_table(el, block)
             return
-        block.add(el.text)
+        text = el.text
+        if text:
+            block.add(text)
         nested: list[Element] = []
-        for child in el:
-            if isinstance(child.tag, str) and _opens_block(block, block_kind(child)) and not is_citation(child):
-                nested.append(child)
-            else:
-                visit_inline(child, block)
-            block.add(child.tail)
+        self.fill_children(el, block, nested)
         for child in nested:
-            visit(child, None)
+            self.visit(child, child.tag, None)
 
-    def visit_inline(el: Element, block: _Block) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if not tag:
-            return
-        if is_citation(el):
-            block.citations.append((el, block.length))
-            return
-        if tag in _SKIP_TAGS or skip(el):
+    def inline(self, el: Element, tag: str, kind: BlockKind | None, block: _Block) -> None:
+        """Append `el`, neither a citation nor a block of its own, to `block`; `kind` is its block kind."""
+        if tag in _SKIP_TAGS or (self.skips and self.skip(el)):
             return
         if tag == "br":
-            block.add("\n" if block.kind is BlockKind.code else " ")
+            block.add("\n" if block.kind is _CODE else " ")
             return
-        tex = _tex_source(el, tag)
-        if tex is not None:
-            block.add(tex)
-            return
-        paragraph = block_kind(el) is not None  # a paragraph held by its list item or cell: keep words apart
-        if paragraph:
+        if tag == "span":
+            tex = _tex_source(el)
+            if tex is not None:
+                block.add(tex)
+                return
+        if kind is not None:  # a paragraph held by its list item or cell: keep words apart
             block.add(" ")
-        _mark(el, tag, block)
-        block.add(el.text)
-        for child in el:
-            if isinstance(child.tag, str) and _opens_block(block, block_kind(child)) and not is_citation(child):
-                visit(child, None)
-            else:
-                visit_inline(child, block)
-            block.add(child.tail)
-        if paragraph:
+        if tag == "a":
+            if el.get("href"):
+                block.links.append((el, block.length))
+        elif tag in _EMPHASIS_TAGS:
+            block.emphasis.append((el, block.length))
+        text = el.text
+        if text:
+            block.add(text)
+        self.fill_children(el, block, None)
+        if kind is not None:
             block.add(" ")
 
-    def _fill_table(table: Element, block: _Block) -> None:
+    def fill_children(self, el: Element, block: _Block, nested: list[Element] | None) -> None:
+        """Append `el`'s children to `block`. A child that is a block of its own is walked at once, or, when
+        `nested` is given, kept there to walk after the block."""
+        is_citation = self.is_citation
+        kinds = self.kinds
+        holds_paragraphs = block.kind in _HOLDS_PARAGRAPHS
+        for child in el:
+            tag = child.tag
+            if isinstance(tag, str):
+                if is_citation(child):
+                    block.citations.append((child, block.length))
+                else:
+                    kind = kinds.get(tag) if kinds is not None else self.block_kind(child)
+                    if kind is None or (holds_paragraphs and kind is _PARAGRAPH):
+                        self.inline(child, tag, kind, block)
+                    elif nested is not None:
+                        nested.append(child)
+                    else:
+                        self.visit(child, tag, None)
+            tail = child.tail
+            if tail:
+                block.add(tail)
+
+    def fill_table(self, table: Element, block: _Block) -> None:
         for row_index, row in enumerate(table.iter("tr")):
             if row_index:
                 block.trim_end()
                 block.add("\n", raw=True)
-            for cell_index, cell in enumerate(c for c in row if c.tag in ("td", "th")):
-                if cell_index:
+            cells = 0
+            for cell in row:
+                tag = cell.tag
+                if not isinstance(tag, str) or tag not in ("td", "th"):
+                    continue
+                if cells:
                     block.add(" | ")
-                visit_inline(cell, block)
-
-    for container in containers:
-        _fill_container(container, visit)
-
-    return _assemble(blocks)
-
-
-def _mark(el: Element, tag: str, block: _Block) -> None:
-    if tag == "a" and el.get("href"):
-        block.links.append((el, block.length))
-    if tag in _EMPHASIS_TAGS:
-        block.emphasis.append((el, block.length))
-
-
-def _fill_container(container: Element, visit: Callable[[Element, _Block | None], _Block | None]) -> None:
-    block: _Block | None = None
-    if container.text and container.text.strip():
-        block = visit(_text_holder(container.text), None)
-    for child in container:
-        block = visit(child, block)
-        if child.tail and child.tail.strip() and isinstance(child.tag, str):
-            block = visit(_text_holder(child.tail), block)
+                cells += 1
+                if self.is_citation(cell):
+                    block.citations.append((cell, block.length))
+                else:
+                    self.inline(cell, tag, self.kind_of(cell, tag), block)
 
 
 def _text_holder(text: str) -> Element:
@@ -512,7 +609,9 @@ def _wrapped_list_rank(li: Element, owner: Element) -> int:
 def _assemble(blocks: list[_Block]) -> WalkedAnswer:
     texts: list[str] = []
     answer_blocks: list[AnswerBlock] = []
-    walked = WalkedAnswer(Answer())
+    citations: list[Anchor] = []
+    links: list[Anchor] = []
+    mentions: list[Mention] = []
     offset = 0
     previous: BlockKind | None = None
     for block in blocks:
@@ -520,37 +619,35 @@ def _assemble(blocks: list[_Block]) -> WalkedAnswer:
         if not text and not block.citations:
             continue
         if texts:
-            sep = "\n" if previous is BlockKind.list_item and block.kind is BlockKind.list_item else "\n\n"
+            sep = "\n" if previous is _LIST_ITEM and block.kind is _LIST_ITEM else "\n\n"
             offset += len(sep)
             texts.append(sep)
         index = len(answer_blocks)
         answer_blocks.append(AnswerBlock(index=index, kind=block.kind, text=text))
-
-        def at(raw: int, text: str = text, lead: int = lead) -> int:
-            return min(max(raw - lead, 0), len(text))
-
-        walked.citations += [Anchor(el, index, offset + at(pos)) for el, pos in block.citations]
-        walked.links += [Anchor(el, index, offset + at(pos)) for el, pos in block.links]
-        if block.emphasis or block.links or block.kind is BlockKind.list_item:
-            walked.mentions += _mentions(block, text, index, offset, at)
+        size = len(text)
+        citations += [Anchor(el, index, offset + min(max(pos - lead, 0), size)) for el, pos in block.citations]
+        links += [Anchor(el, index, offset + min(max(pos - lead, 0), size)) for el, pos in block.links]
+        if block.emphasis or block.links or block.kind is _LIST_ITEM:
+            mentions += _mentions(block, text, index, offset, lead)
         texts.append(text)
-        offset += len(text)
+        offset += size
         previous = block.kind
-    walked.answer = Answer(text="".join(texts), blocks=answer_blocks)
-    walked.citations.sort(key=lambda a: (a.char_start, a.block_index))
-    return walked
+    citations.sort(key=lambda a: (a.char_start, a.block_index))
+    return WalkedAnswer(Answer(text="".join(texts), blocks=answer_blocks), citations, links, mentions)
 
 
-def _mentions(block: _Block, text: str, index: int, offset: int, at: Callable[[int], int]) -> list[Mention]:
+def _mentions(block: _Block, text: str, index: int, offset: int, lead: int) -> list[Mention]:
+    """Names in `block` (the `index`th, whose `text` starts at `offset` in the answer after `lead` dropped
+    characters): its emphasised and linked runs, and a list item's leading name."""
     found: dict[int, Mention] = {}
     for el, pos in [*block.emphasis, *block.links]:
         name = _clean_name(text_of(el))
-        start = at(pos)
+        start = min(max(pos - lead, 0), len(text))
         if name and start not in found:
             found[start] = Mention(text=name, block_index=index, char_start=offset + start, list_rank=block.list_rank)
-    if block.kind is BlockKind.list_item and 0 not in found:
-        lead = _LEAD_NAME.match(text)
-        name = _clean_name(lead.group(1)) if lead else None
+    if block.kind is _LIST_ITEM and 0 not in found:
+        lead_name = _LEAD_NAME.match(text)
+        name = _clean_name(lead_name.group(1)) if lead_name else None
         if name:
             found[0] = Mention(text=name, block_index=index, char_start=offset, list_rank=block.list_rank)
     return [found[k] for k in sorted(found)]

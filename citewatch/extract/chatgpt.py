@@ -31,12 +31,14 @@ from citewatch.extract._html import (
     SnapshotUnreadable,
     captured_group,
     detect_wall,
+    has_class,
     inline_links,
     parse,
     text_of,
     truncation_warning,
     visible_of,
     walk_answer,
+    with_class,
 )
 from citewatch.extract._urls import UrlFields, url_fields
 from citewatch.models import (
@@ -53,14 +55,11 @@ from citewatch.models import (
 EXTRACTOR_VERSION = "chatgpt/1"
 
 
-def _has_class(name: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
-
-
-_MARKDOWN = _has_class("markdown")
+# Attributes are tested through attribute steps (`//@id[. = 'x']/parent::*`), as `with_class` explains.
+_MARKDOWN = has_class("markdown")
 # engines.md §2.2 "assistant message" and "answer body": the message, then its outermost .markdown.
-ASSISTANT = etree.XPath("//*[@data-message-author-role='assistant']")
-MESSAGE_MARKDOWN = etree.XPath(f".//div[{_MARKDOWN}][not(ancestor::div[{_MARKDOWN}])]")
+ASSISTANT = etree.XPath("//@data-message-author-role[. = 'assistant']/parent::*")
+MESSAGE_MARKDOWN = etree.XPath(f"{with_class('markdown', 'descendant::div')}[not(ancestor::div[{_MARKDOWN}])]")
 # engines.md §2.2 "inline citation": span[data-testid=webpage-citation-pill] > a[href][alt=<url>].
 PILL_TESTID = "webpage-citation-pill"
 PILL_HREF = etree.XPath("string(.//a[@href][1]/@href)")
@@ -69,27 +68,32 @@ PILL_ALT = etree.XPath("string(.//a[@alt][1]/@alt)")
 # text is not prose.
 WIDGET_TESTIDS = frozenset({"dil-widget-shell", "businesses-map-widget"})
 PLACE_WIDGETS = frozenset({"businesses-map-widget"})
+_WIDGET_TESTS = " or ".join(f". = {testid!r}" for testid in sorted(WIDGET_TESTIDS))
+WIDGETS = etree.XPath(f"descendant-or-self::*/@data-testid[{_WIDGET_TESTS}]/parent::*")
 WIDGET_LINKS = etree.XPath(".//a[@href]")
 # KaTeX: the TeX source in the MathML annotation is the readable form of a formula.
-KATEX = etree.XPath(f".//span[{_has_class('katex')}][not(ancestor::span[{_has_class('katex')}])]")
+KATEX = etree.XPath(f"{with_class('katex', 'descendant::span')}[not(ancestor::span[{has_class('katex')}])]")
 TEX_SOURCE = etree.XPath("string(.//annotation[@encoding='application/x-tex'])")
 # engines.md §2.2 "streaming": still writing, or (empty) still thinking.
-STREAMING = etree.XPath(f".//div[{_MARKDOWN}][{_has_class('streaming-animation')} or {_has_class('result-streaming')}]")
-THINKING = etree.XPath(f".//div[{_MARKDOWN}][{_has_class('result-thinking')}]")
+_MARKDOWNS = with_class("markdown", "descendant::div")
+STREAMING = etree.XPath(f"{_MARKDOWNS}[{has_class('streaming-animation')} or {has_class('result-streaming')}]")
+THINKING = etree.XPath(f"{_MARKDOWNS}[{has_class('result-thinking')}]")
 PLACEHOLDER_PREFIX = "request-placeholder-"  # engines.md §2.2: a message id before the real one arrives
 # A lost reply: ChatGPT's retry button and error line inside the turn (CloakGPT's reply-notice detection).
-_ERROR_LINE = _has_class("text-token-text-error")
 ERROR_NOTICE = etree.XPath(
-    f"//*[@data-message-author-role='assistant']//*[{_ERROR_LINE}]"
-    f" | //*[{_ERROR_LINE}][../*[@data-testid='regenerate-thread-error-button']]"
+    f"{with_class('text-token-text-error', '/descendant::*')}"
+    "[ancestor::*[@data-message-author-role = 'assistant'] or ../*[@data-testid = 'regenerate-thread-error-button']]"
 )
 # engines.md §2.2 "logged in" / "logged out" (incl. the 2026 logged-out DOM, §7 "Login walls").
-LOGGED_IN = etree.XPath("//*[@data-testid='accounts-profile-button']")
+LOGGED_IN = etree.XPath("//@data-testid[. = 'accounts-profile-button']/parent::*")
 LOGGED_OUT = etree.XPath(
-    "//textarea[@id='mobile-composer-prompt'] | //*[@data-testid='login-button' or @data-testid='mobile-login-button']"
+    "//textarea[@id='mobile-composer-prompt']"
+    " | //@data-testid[. = 'login-button' or . = 'mobile-login-button']/parent::*"
 )
 # A feature that needs an account answers with a modal asking to log in instead of an answer.
-LOGIN_DIALOG = etree.XPath("//*[@role='dialog'][.//*[@data-testid='login-button' or @data-testid='signup-button']]")
+LOGIN_DIALOG = etree.XPath(
+    "//@role[. = 'dialog']/parent::*[descendant::*/@data-testid[. = 'login-button' or . = 'signup-button']]"
+)
 CONSENT = etree.XPath("//button[@data-testid='cookie-banner-accept']")  # engines.md §2.2 / §7 "cookie"
 # The scraper's record of the optional web-search mode: "1" search ran, "0" asked for but did not run.
 WEB_SEARCH_MARK = "data-cw-web-search"
@@ -275,11 +279,9 @@ def _link_target(link: Element) -> UrlFields | None:
 def _widget_sources(roots: list[Element]) -> list[tuple[Element, SourceKind]]:
     found: list[tuple[Element, SourceKind]] = []
     for root in roots:
-        for widget in root.iter():
-            testid = widget.get("data-testid") if isinstance(widget.tag, str) else None
-            if testid in WIDGET_TESTIDS:
-                kind = SourceKind.place if testid in PLACE_WIDGETS else SourceKind.card
-                found += [(link, kind) for link in WIDGET_LINKS(widget)]
+        for widget in WIDGETS(root):
+            kind = SourceKind.place if widget.get("data-testid") in PLACE_WIDGETS else SourceKind.card
+            found += [(link, kind) for link in WIDGET_LINKS(widget)]
     return found
 
 

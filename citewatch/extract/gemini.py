@@ -14,6 +14,7 @@ open. The scraper opens each one and writes what the dialog listed onto the elem
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from lxml import etree
@@ -27,6 +28,7 @@ from citewatch.extract._html import (
     detect_wall,
     display_order,
     first,
+    has_class,
     inline_links,
     norm,
     parse,
@@ -34,6 +36,7 @@ from citewatch.extract._html import (
     truncation_warning,
     visible_of,
     walk_answer,
+    with_class,
 )
 from citewatch.extract._urls import UrlFields, url_fields
 from citewatch.models import (
@@ -50,17 +53,18 @@ from citewatch.models import (
 EXTRACTOR_VERSION = "gemini/1"
 
 
-def _has_class(name: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
-
-
-_MARKDOWN = _has_class("markdown")
+# Attributes are tested through attribute steps (`//@id[. = 'x']/parent::*`), as `with_class` explains.
+_MARKDOWN = has_class("markdown")
 # engines.md §3 "DR panel": immersive-panel > deep-research-immersive-panel, body #extended-response-markdown-content.
-DR_REPORT = etree.XPath("//deep-research-immersive-panel//*[@id='extended-response-markdown-content']")
+DR_REPORT = etree.XPath(
+    "//deep-research-immersive-panel/descendant::*/@id[. = 'extended-response-markdown-content']/parent::*"
+)
 # engines.md §3 "response": the last model-response -> message-content .markdown (not the whole
 # model-response, whose text starts with "Gemini said" and holds the thoughts).
 MODEL_RESPONSES = etree.XPath("//model-response")
-RESPONSE_MARKDOWN = etree.XPath(f".//message-content//div[{_MARKDOWN}][not(ancestor::div[{_MARKDOWN}])]")
+RESPONSE_MARKDOWN = etree.XPath(
+    f"descendant::message-content/{with_class('markdown', 'descendant::div')}[not(ancestor::div[{_MARKDOWN}])]"
+)
 MESSAGE_CONTENT = etree.XPath(".//message-content")
 # engines.md §3 "inline citations (chat)": chips are buttons that open a source dialog.
 CHIP_TAGS = frozenset({"source-inline-chip", "source-footnote"})
@@ -72,28 +76,40 @@ FOOTNOTE_INDEX = etree.XPath("string(.//sup[@data-turn-source-index]/@data-turn-
 # engines.md §3 "sources list (Deep Research)": used and unused lists of browse-web-item links. The capture's
 # lists are `div.source-list.used-sources` / `.unused-sources` (the toggles point at #used-sources-list).
 _ITEM = "a[@data-test-id='browse-web-item-link' or @data-test-id='browse-chip-link']"
-USED_SOURCES = etree.XPath(
-    f"//deep-research-source-lists//*[@id='used-sources-list' or {_has_class('used-sources')}]//{_ITEM}"
-)
-UNUSED_SOURCES = etree.XPath(
-    f"//deep-research-source-lists//*[@id='unused-sources-list' or {_has_class('unused-sources')}]//{_ITEM}"
-)
-SOURCE_DOMAIN = etree.XPath("string(.//*[@data-test-id='domain-name'])")
-SOURCE_TITLE = etree.XPath("string(.//*[@data-test-id='sub-title' or @data-test-id='title'])")
+_LISTS = "//deep-research-source-lists/descendant::*"
+
+
+def _source_list(name: str) -> str:
+    """The links of the source list `#<name>-list` or `.<name>`."""
+    return (
+        f"({_LISTS}/@id[. = '{name}-list']/parent::*"
+        f" | {_LISTS}/@class[contains(., '{name}')]/parent::*[{has_class(name)}])//{_ITEM}"
+    )
+
+
+USED_SOURCES = etree.XPath(_source_list("used-sources"))
+UNUSED_SOURCES = etree.XPath(_source_list("unused-sources"))
+SOURCE_DOMAIN = etree.XPath("string(descendant::*/@data-test-id[. = 'domain-name']/parent::*)")
+SOURCE_TITLE = etree.XPath("string(descendant::*/@data-test-id[. = 'sub-title' or . = 'title']/parent::*)")
 # engines.md §3 "inline citations (chat)": the real links are `link-block > a` cards, one per block.
 LINK_BLOCK_TAG = "link-block"
 # The "Sources" button under a chat answer; the scraper records its dialog like a chip's.
 SOURCES_LIST = etree.XPath(".//sources-list")
 # KaTeX renders formulas as a deep span tree; the LaTeX source is the readable form.
-MATH = etree.XPath(".//*[@data-math][contains(@class, 'math-block') or contains(@class, 'math-inline')]")
+MATH = etree.XPath(
+    "descendant::*/@data-math/parent::*[contains(@class, 'math-block') or contains(@class, 'math-inline')]"
+)
 # engines.md §3 "logged in" / "logged out (input still present!)".
 LOGGED_IN = etree.XPath(
-    "//*[@data-test-id='new-chat-button'] | //a[contains(@href, 'accounts.google.com/SignOutOptions')]"
+    "//@data-test-id[. = 'new-chat-button']/parent::*"
+    " | //a/@href[contains(., 'accounts.google.com/SignOutOptions')]/parent::*"
 )
+# Both button classes contain "signed-out-buttons", which picks out the few elements worth the exact test.
 SIGNED_OUT = etree.XPath(
-    "//*[@data-test-id='signed-out-highly-regulated-zero-state-disclaimer']"
-    f" | //*[{_has_class('signed-out-buttons')} or {_has_class('mavatar-signed-out-buttons')}]"
-    f" | //hallucination-disclaimer[{_has_class('signed-out')}]"
+    "//@data-test-id[. = 'signed-out-highly-regulated-zero-state-disclaimer']/parent::*"
+    " | //@class[contains(., 'signed-out-buttons')]/parent::*"
+    f"[{has_class('signed-out-buttons')} or {has_class('mavatar-signed-out-buttons')}]"
+    f" | //hallucination-disclaimer[{has_class('signed-out')}]"
 )
 # engines.md §7 "Cookie/consent": consent.google interstitial, "Accept all" (also localised), and the
 # "Try Gemini" landing gate (engines.md §3 "consent").
@@ -101,7 +117,7 @@ CONSENT = etree.XPath(
     "//form[contains(@action, 'consent.google')]"
     " | //button[@aria-label='Accept all' or normalize-space() = 'Accept all' or normalize-space() = '全部接受'"
     " or normalize-space() = 'すべて同意' or normalize-space() = '모두 수락']"
-    " | //*[self::a or self::button][normalize-space() = 'Try Gemini']"
+    " | //a[normalize-space() = 'Try Gemini'] | //button[normalize-space() = 'Try Gemini']"
 )
 _CONSENT_HOSTS = ("consent.google.", "consent.youtube.")
 
@@ -127,7 +143,7 @@ def extract(snapshot: Snapshot) -> Extraction:
         _readable_math(root)
     walked = walk_answer(
         roots,
-        is_citation=lambda el: _is_citation(el, deep_research=report is not None),
+        is_citation=partial(_is_citation, deep_research=report is not None),
         block_kind=_block_kind,
         skip=_skip,
     )
@@ -143,10 +159,11 @@ def extract(snapshot: Snapshot) -> Extraction:
     if report is None and len(responses) > 1:
         result.warnings.append(f"the page holds {len(responses)} answer turns; only the last one was read")
     if report is not None:
-        used = [_source(link, SourceKind.listed) for link in USED_SOURCES(tree)]
+        used_links = USED_SOURCES(tree)
+        used = [_source(link, SourceKind.listed) for link in used_links]
         result.citations = _footnotes(walked.citations, used, result.warnings)
         result.citations += inline_links(walked.links, _link_target, start=len(result.citations) + 1)
-        result.sources = _report_sources(tree)
+        result.sources = _report_sources(tree, used_links, used)
     else:
         result.citations = _chips(walked.citations, result.warnings)
         result.citations += inline_links(walked.links, _link_target, start=len(result.citations) + 1)
@@ -183,23 +200,22 @@ def _no_answer_status(tree: Element, url: str | None, signed_out: bool) -> Extra
 
 
 def _is_citation(el: Element, *, deep_research: bool) -> bool:
-    if el.tag in CHIP_TAGS:
+    tag = el.tag
+    if tag in CHIP_TAGS:
         return True
     # A bare carousel (no chip inside) the scraper opened is a chip of its own in a chat answer; in a
     # report the carousels only repeat the paragraph's footnotes.
     return (
-        el.tag == CAROUSEL_TAG
-        and not deep_research
-        and el.get("data-cw-group-urls") is not None
-        and not CHIPS_INSIDE(el)
+        tag == CAROUSEL_TAG and not deep_research and el.get("data-cw-group-urls") is not None and not CHIPS_INSIDE(el)
     )
 
 
 def _skip(el: Element) -> bool:
     # Gemini marks its own controls inside a message (table export, carousels) `hide-from-message-actions`.
-    if el.tag == CAROUSEL_TAG or el.get("hide-from-message-actions") is not None:
+    tag = el.tag
+    if tag == CAROUSEL_TAG or el.get("hide-from-message-actions") is not None:
         return not CHIPS_INSIDE(el)
-    if el.tag in _SKIP_TAGS:
+    if tag in _SKIP_TAGS:
         return True
     return not _SKIP_CLASSES.isdisjoint((el.get("class") or "").split())
 
@@ -326,9 +342,13 @@ def _source(link: Element, kind: SourceKind) -> Source:
     )
 
 
-def _report_sources(tree: Element) -> list[Source]:
-    """The report's used sources (cited) then its unused ones, deduplicated, in display order."""
-    found = [_source(link, SourceKind.listed) for link in display_order(USED_SOURCES(tree))]
+def _report_sources(tree: Element, used_links: list[Element], used: list[Source]) -> list[Source]:
+    """The report's used sources (cited) then its unused ones, deduplicated, in display order.
+
+    `used` are the sources already read from `used_links`, in the same order.
+    """
+    read = dict(zip(used_links, used, strict=True))
+    found = [read[link] for link in display_order(used_links)]
     found += [_source(link, SourceKind.unused) for link in display_order(UNUSED_SOURCES(tree))]
     sources: list[Source] = []
     seen: set[str] = set()

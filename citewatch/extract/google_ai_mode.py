@@ -41,6 +41,7 @@ from citewatch.extract._html import (
     truncation_warning,
     visible_of,
     walk_answer,
+    with_class,
 )
 from citewatch.extract._urls import UrlFields, url_fields
 from citewatch.models import (
@@ -59,40 +60,38 @@ from citewatch.models import (
 EXTRACTOR_VERSION = "google_ai_mode/1"
 
 
-def _has_class(name: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
-
-
+# Attributes are tested through attribute steps (`//@id[. = 'x']/parent::*`), as `with_class` explains.
 # engines.md §5.2: one `div[data-scope-id=turn]` per conversational turn; the answer container inside it
 # is `div[data-subtree=aimc]` and its answer column `div[data-container-id=main-col]`.
-TURNS = etree.XPath("//div[@data-scope-id='turn']")
-ANSWER_CONTAINERS = etree.XPath(".//div[@data-subtree='aimc']")
-ANSWER_COLUMN = etree.XPath(".//div[@data-container-id='main-col']")
+TURNS = etree.XPath("//div/@data-scope-id[. = 'turn']/parent::*")
+ANSWER_CONTAINERS = etree.XPath("descendant::div/@data-subtree[. = 'aimc']/parent::*")
+ANSWER_COLUMN = etree.XPath("descendant::div/@data-container-id[. = 'main-col']/parent::*")
 # engines.md §5.2 "inline citation": button.rBl3me[data-icl-uuid] (`_is_citation`); "citation resolution":
-# the comment islands under `div[data-crb-el]`.
-ISLANDS = etree.XPath(".//*[@data-crb-el][not(@data-src-id)]/comment()")  # a card's own island repeats the card
+# the comment islands under `div[data-crb-el]`; a card's own island repeats the card.
+ISLANDS = etree.XPath("descendant::*/@data-crb-el/parent::*[not(@data-src-id)]/comment()")
 # engines.md §5.2 right column: the preview list and the "Show all related links" dialog, both made of
 # `div[data-src-id]` cards, and the "N sites" button (`data-xid=x92FHb`, localised aria-label).
-RHS_COLUMN = etree.XPath(".//div[@data-container-id='rhs-col']")
-PREVIEW_CARDS = etree.XPath(".//div[@data-src-id][not(ancestor::*[@role='dialog'])]")
-DIALOG_CARDS = etree.XPath(".//*[@role='dialog'][.//div[@data-src-id]]//div[@data-src-id]")
-SITES_BUTTONS = etree.XPath(".//button[@data-xid='x92FHb']")
-DIALOG_SITES_BUTTON = etree.XPath(".//*[@role='dialog']//button[@data-xid='x92FHb']")
+_DIALOGS = "descendant::*/@role[. = 'dialog']/parent::*"
+RHS_COLUMN = etree.XPath("descendant::div/@data-container-id[. = 'rhs-col']/parent::*")
+PREVIEW_CARDS = etree.XPath("descendant::div/@data-src-id/parent::*[not(ancestor::*[@role='dialog'])]")
+DIALOG_CARDS = etree.XPath(f"{_DIALOGS}/descendant::div/@data-src-id/parent::*")
+SITES_BUTTONS = etree.XPath("descendant::button/@data-xid[. = 'x92FHb']/parent::*")
+DIALOG_SITES_BUTTON = etree.XPath(f"{_DIALOGS}/descendant::button/@data-xid[. = 'x92FHb']/parent::*")
 CARD_LINK = etree.XPath(".//a[@href][1]")
-CARD_TITLE = etree.XPath(f"string(.//div[{_has_class('Nn35F')}])")
-CARD_SNIPPET = etree.XPath(f"string(.//span[{_has_class('vhJ6Pe')}])")
-CARD_SITE = etree.XPath(f"string(.//span[{_has_class('R0r5R')}])")
+CARD_TITLE = etree.XPath(f"string({with_class('Nn35F', 'descendant::div')})")
+CARD_SNIPPET = etree.XPath(f"string({with_class('vhJ6Pe', 'descendant::span')})")
+CARD_SITE = etree.XPath(f"string({with_class('R0r5R', 'descendant::span')})")
 # engines.md §5.2 blocks: paragraphs `div.Y3BBE[data-sfc-cp]`, headings `[role=heading]`, lists `ul > li`.
 PARAGRAPH_CLASS = "Y3BBE"
 # The failure line an interrupted answer ends with: an ARIA alert in the answer container (the replica's
 # contract; no capture of a failed AI Mode answer is saved yet).
-ENGINE_ERROR = etree.XPath(".//*[@role='alert']")
+ENGINE_ERROR = etree.XPath("descendant::*/@role[. = 'alert']/parent::*")
 # Follow-up suggestion chips under the answer (`button[data-xid=UN5Mf]`, seen in the capture).
-SUGGESTIONS = etree.XPath(".//button[@data-xid='UN5Mf']")
+SUGGESTIONS = etree.XPath("descendant::button/@data-xid[. = 'UN5Mf']/parent::*")
 # engines.md §7 "Cookie/consent": besides the interstitial (`_google.google_wall`), the consent dialog can sit
 # over the results page with no form, only its buttons, whose ids are the same in every language (the
 # capture: L2AGLb "Accept all", W0wltc "Reject all").
-CONSENT_BUTTONS = etree.XPath("//button[@id='L2AGLb'] | //button[@id='W0wltc']")
+CONSENT_BUTTONS = etree.XPath("//button[@id = 'L2AGLb' or @id = 'W0wltc']")
 # engines.md §5.2: place cards are `google.com/viewer/place?mid=…` links.
 _PLACE_PATH = "/viewer/place"
 
@@ -194,7 +193,7 @@ def _island_rows(text: str) -> list[tuple[str, _Linked]]:
         return []
     raw = text[len(_ISLAND_PREFIX) :]
     if "&quot;" in raw:  # the islands are served entity-escaped, and comments are never unescaped
-        raw = html.unescape(raw)
+        raw = _unescape(raw)
     try:
         data = json.loads(raw)
     except ValueError:
@@ -205,6 +204,14 @@ def _island_rows(text: str) -> list[tuple[str, _Linked]]:
         if entry is not None:
             rows.append(entry)
     return rows
+
+
+def _unescape(raw: str) -> str:
+    """`html.unescape`, by plain replacement when the only entities are the islands' own `&quot;` and `&#39;`:
+    `html.unescape` calls back into Python for every entity, and a big page's islands hold over a thousand."""
+    if raw.count("&") != raw.count("&quot;") + raw.count("&#39;"):
+        return html.unescape(raw)
+    return raw.replace("&quot;", '"').replace("&#39;", "'")
 
 
 def _island_entry(row: object) -> tuple[str, _Linked] | None:
@@ -238,6 +245,7 @@ def _citations(
         # One button standing for several sources (or for sources the snapshot does not hold) is a group.
         group = uuid if len(entries) != 1 else None
         targets: list[_Linked | None] = list(entries) or [None]
+        label, visible = text_of(button) or None, visible_of(button)
         for entry in targets:
             url = canonical = domain = title = None
             if entry is not None:
@@ -248,7 +256,7 @@ def _citations(
                 Citation(
                     position=len(citations) + 1,
                     kind=CitationKind.chip,
-                    label=text_of(button) or None,
+                    label=label,
                     url=url,
                     canonical_url=canonical,
                     domain=domain,
@@ -256,7 +264,7 @@ def _citations(
                     block_index=anchor.block_index,
                     char_start=anchor.char_start,
                     group=group,
-                    visible=visible_of(button),
+                    visible=visible,
                 )
             )
     if unresolved:

@@ -29,11 +29,13 @@ from citewatch.extract._html import (
     captured_group,
     display_order,
     first,
+    has_class,
     norm,
     parse,
     truncation_warning,
     visible_of,
     walk_answer,
+    with_class,
 )
 from citewatch.extract._urls import url_fields
 from citewatch.models import (
@@ -50,16 +52,14 @@ from citewatch.models import (
 EXTRACTOR_VERSION = "google_aio/1"
 
 
-def _has_class(name: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
-
-
+# Attributes are tested through attribute steps (`//@id[. = 'x']/parent::*`), as `with_class` explains.
 # engines.md §4.2: the module `div[data-mcpr]` (its outermost one; the mfc subtree inside carries the
 # attribute too), then its answer root `#m-x-content`.
 MODULE = etree.XPath(
-    "//div[@data-mcpr][not(ancestor::div[@data-mcpr])] | //*[@id='m-x-content'][not(ancestor::div[@data-mcpr])]"
+    "//div/@data-mcpr/parent::*[not(ancestor::div[@data-mcpr])]"
+    " | //@id[. = 'm-x-content']/parent::*[not(ancestor::div[@data-mcpr])]"
 )
-ANSWER_ROOT = etree.XPath("descendant-or-self::*[@id='m-x-content']")
+ANSWER_ROOT = etree.XPath("descendant-or-self::*/@id[. = 'm-x-content']/parent::*")
 # engines.md §4.2 "text": one span per sentence.
 SENTENCES = etree.XPath(".//span[@data-huuid]")
 # engines.md §4.2 "citation cluster": span.pjBG2e[data-cid] > div.NPrrbc[data-cid][data-uuids].
@@ -68,13 +68,15 @@ CLUSTERS = etree.XPath(".//div[@data-cid][@data-uuids]")
 NOT_AVAILABLE = etree.XPath(".//span[@jsname='lGsj1']")
 CANNOT_GENERATE = etree.XPath(".//span[@jsname='L1sC6e']")
 # engines.md §4.2: "Show more AI Overview" (jsname rPRdsc, trigger.OiPALb) with its expanded state.
-SHOW_MORE = etree.XPath(".//*[@jsname='rPRdsc' or @jsaction='trigger.OiPALb'][@aria-expanded='false']")
+SHOW_MORE = etree.XPath(
+    "descendant::*/@aria-expanded[. = 'false']/parent::*[@jsname='rPRdsc' or @jsaction='trigger.OiPALb']"
+)
 # engines.md §4.2 "source list": li.LLtSOc[jsname=XAYRPc] > a.KEVENd[href][aria-label=<title>].
-SOURCE_LINKS = etree.XPath(f".//li[{_has_class('LLtSOc')}]//a[{_has_class('KEVENd')}][@href]")
-SOURCE_ITEM = etree.XPath(f"ancestor::li[{_has_class('LLtSOc')}][1]")
-SOURCE_TITLE = etree.XPath(f"string(.//div[{_has_class('mNme1d')}])")
-SOURCE_SNIPPET = etree.XPath(f"string(.//span[{_has_class('gxZfx')}])")
-SOURCE_SITE = etree.XPath(f"string(.//div[{_has_class('R8BTeb')}])")
+SOURCE_LINKS = etree.XPath(f"{with_class('LLtSOc', 'descendant::li')}/{with_class('KEVENd', 'descendant::a')}[@href]")
+SOURCE_ITEM = etree.XPath(f"ancestor::li[{has_class('LLtSOc')}][1]")
+SOURCE_TITLE = etree.XPath(f"string({with_class('mNme1d', 'descendant::div')})")
+SOURCE_SNIPPET = etree.XPath(f"string({with_class('gxZfx', 'descendant::span')})")
+SOURCE_SITE = etree.XPath(f"string({with_class('R8BTeb', 'descendant::div')})")
 # Block containers (capture-verified): a heading paragraph is `div.rPeykc.pyPiTc` (its CSS is the heading
 # style: larger type, weight 500, 20px above); headings may also come as h2-h6 or role=heading.
 _HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})

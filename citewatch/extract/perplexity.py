@@ -19,6 +19,7 @@ from citewatch.extract._html import (
     captured_group,
     detect_wall,
     display_order,
+    has_class,
     inline_links,
     norm,
     parse,
@@ -26,6 +27,7 @@ from citewatch.extract._html import (
     truncation_warning,
     visible_of,
     walk_answer,
+    with_class,
 )
 from citewatch.extract._urls import UrlFields, url_fields
 from citewatch.models import (
@@ -40,26 +42,30 @@ from citewatch.models import (
 
 EXTRACTOR_VERSION = "perplexity/1"
 
-# The cheap substring test first: Tailwind class lists are long, and normalising them is what costs.
-_PROSE = "contains(@class, 'prose') and contains(concat(' ', normalize-space(@class), ' '), ' prose ')"
+# Attributes are tested through attribute steps (`//@id[. = 'x']/parent::*`), as `with_class` explains.
+_PROSE = has_class("prose")
+_PROSES = with_class("prose", "descendant::div")
 # engines.md §1.2 (Radix tabs): one answer panel per turn; its hidden twin repeats only the tab buttons. A Research
 # report's body is a div.prose in this panel beside markdown-content-0 (captures/README.md, verified facts), so the
 # panel is the first route to the answer and markdown-content-* only the second.
-TURN_PANELS = etree.XPath("//div[@role='tabpanel'][substring(@id, string-length(@id) - 15) = '-content-default']")
-PANEL_PROSE = etree.XPath(f".//div[{_PROSE}][not(ancestor::div[{_PROSE}])]")
+TURN_PANELS = etree.XPath(
+    "//div/@role[. = 'tabpanel']/parent::*[substring(@id, string-length(@id) - 15) = '-content-default']"
+)
+PANEL_PROSE = etree.XPath(f"{_PROSES}[not(ancestor::div[{_PROSE}])]")
 # engines.md §1.2 answer container (Feb-2026 fixtures): markdown-content-0..N, one per answer step.
 MARKDOWN_PROSE = etree.XPath(
-    f"//div[starts-with(@id, 'markdown-content-')]//div[{_PROSE}][not(ancestor::div[{_PROSE}])]"
+    f"//div/@id[starts-with(., 'markdown-content-')]/parent::*/{_PROSES}[not(ancestor::div[{_PROSE}])]"
 )
-LEGACY_PROSE = etree.XPath("//div[contains(@class, 'prose')][@data-renderer='lm']")  # engines.md §1.2, yoonbae81
+# engines.md §1.2, yoonbae81
+LEGACY_PROSE = etree.XPath("//div/@class[contains(., 'prose')]/parent::*[@data-renderer='lm']")
 # engines.md §1.2 sources panel: the Links tab's panel, then its external links.
 SOURCE_LINKS = etree.XPath(
-    "//div[@role='tabpanel'][substring(@id, string-length(@id) - 15) = '-content-sources']"
+    "//div/@role[. = 'tabpanel']/parent::*[substring(@id, string-length(@id) - 15) = '-content-sources']"
     "//a[starts-with(@href, 'http')][not(contains(@href, 'perplexity.ai'))]"
 )
-SOURCE_SITE = etree.XPath("string(.//span[contains(@class, 'line-clamp-1')])")
-SOURCE_TITLE = etree.XPath("string(.//div[contains(@class, 'font-medium')])")
-SOURCE_SNIPPET = etree.XPath("string(.//div[contains(@class, 'line-clamp-3')])")
+SOURCE_SITE = etree.XPath("string(descendant::span/@class[contains(., 'line-clamp-1')]/parent::*)")
+SOURCE_TITLE = etree.XPath("string(descendant::div/@class[contains(., 'font-medium')]/parent::*)")
+SOURCE_SNIPPET = etree.XPath("string(descendant::div/@class[contains(., 'line-clamp-3')]/parent::*)")
 # Not in any saved capture: the markup the replica shares with us (replicas/perplexity) for related questions,
 # the sign-in dialog and the error line of a broken stream.
 RELATED = etree.XPath(
@@ -67,10 +73,11 @@ RELATED = etree.XPath(
     "/div[contains(@class, 'cursor-pointer')]/div[1]"
 )
 LOGIN_DIALOG = etree.XPath(
-    "//div[@role='dialog'][@aria-modal='true'][.//button[starts-with(normalize-space(), 'Continue with')]]"
+    "//div/@role[. = 'dialog']/parent::*[@aria-modal='true']"
+    "[.//button[starts-with(normalize-space(), 'Continue with')]]"
 )
-CONSENT = etree.XPath("//*[@id='cookie-consent']")  # engines.md §7 cookie banner
-ENGINE_ERROR = etree.XPath("//div[@role='alert']")
+CONSENT = etree.XPath("//@id[. = 'cookie-consent']/parent::*")  # engines.md §7 cookie banner
+ENGINE_ERROR = etree.XPath("//div/@role[. = 'alert']/parent::*")
 CHIP_URL = etree.XPath("string(.//a[@href][1]/@href)")
 
 _GROUP = re.compile(r"\+(\d+)$")
