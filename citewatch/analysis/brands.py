@@ -23,17 +23,19 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from citewatch.analysis.sentences import citations_by_sentence, sentence_of, sentence_spans
+from citewatch.analysis.sentences import Placed, citations_by_sentence, sentence_of, sentence_spans
 from citewatch.errors import ConfigError
-from citewatch.models import BlockKind, Citation, Extraction
+from citewatch.models import BlockKind, Extraction
 
 Band = Literal["top", "middle", "bottom"]
+CACHE_SIZE = 4096  # distinct answers, and cited URLs, whose findings a brand set keeps (`Memo`)
 
 
 class Brand(BaseModel):
@@ -81,6 +83,7 @@ class BrandSet(BaseModel):
     brand: list[Brand] = Field(min_length=1)
     _matcher: re.Pattern[str] | None = PrivateAttr(default=None)
     _by_key: dict[str, Brand] = PrivateAttr(default_factory=dict)
+    _memo: Memo | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _unambiguous_names(self) -> BrandSet:
@@ -102,6 +105,87 @@ class BrandSet(BaseModel):
             self._matcher = re.compile(rf"(?<![\w-])(?:{'|'.join(alternatives)})(?![\w-])")
             self._by_key = {_key(name): brand for name, brand in names}
         return self._matcher, self._by_key
+
+    def memo(self) -> Memo:
+        """What this brand set has found so far (one object: pydantic's private attributes are slow to reach)."""
+        if self._memo is None:
+            self._memo = Memo(self)
+        return self._memo
+
+
+class Memo:
+    """A brand set's findings, kept because a report asks the same questions run after run: per distinct answer
+    (text and blocks) the names in it and what its text alone says about each (`scan`), per cited URL the
+    brands it belongs to (`owners`), and the mentions made so far (`mention`). What a run's citations and
+    highlights decide is worked out for each run."""
+
+    def __init__(self, brands: BrandSet) -> None:
+        self.brands = brands
+        self._scans: dict[tuple[str, tuple[tuple[int, str], ...]], _Scan] = {}
+        self._owners: dict[tuple[str | None, str | None], frozenset[str]] = {}
+        self._mentions: dict[tuple[str | int | bool | None, ...], BrandMention] = {}
+
+    def owners(self, url: str | None, domain: str | None) -> frozenset[str]:
+        """The brands a cited URL (or its registrable domain) is on (`on_domains`)."""
+        key = (url, domain)
+        found = self._owners.get(key)
+        if found is None:
+            if len(self._owners) >= CACHE_SIZE:
+                self._owners.clear()
+            found = frozenset(b.name for b in self.brands.brand if on_domains(url, domain, b.domains))
+            self._owners[key] = found
+        return found
+
+    def cited(self, cited: Iterable[tuple[str, str | None]]) -> frozenset[str]:
+        """The brands one of whose domains the answer cites, given its `cited_targets`."""
+        names: set[str] = set()
+        for url, domain in cited:
+            names.update(self.owners(url, domain))
+        return frozenset(names)
+
+    def mention(
+        self,
+        hit: _Hit,
+        rank: int | None,
+        list_rank: int | None,
+        cited_in_sentence: bool,
+        own_domain_in_sentence: bool,
+        own_domain_cited: bool,
+    ) -> BrandMention:
+        """The mention a hit makes in one run: mentions are frozen, so equal ones are shared, not validated again."""
+        key: tuple[str | int | bool | None, ...] = (hit.brand.name, hit.alias, hit.block_index, hit.start, hit.end)
+        key += (hit.band, hit.cue, rank, list_rank, cited_in_sentence, own_domain_in_sentence, own_domain_cited)
+        found = self._mentions.get(key)
+        if found is None:
+            if len(self._mentions) >= CACHE_SIZE:
+                self._mentions.clear()
+            found = self._mentions[key] = BrandMention(
+                brand=hit.brand.name,
+                alias=hit.alias,
+                ours=hit.brand.ours,
+                block_index=hit.block_index,
+                char_start=hit.start,
+                char_end=hit.end,
+                rank=rank,
+                list_rank=list_rank,
+                band=hit.band,
+                cited_in_sentence=cited_in_sentence,
+                own_domain_in_sentence=own_domain_in_sentence,
+                own_domain_cited=own_domain_cited,
+                negative=hit.cue is not None,
+                negative_cue=hit.cue,
+            )
+        return found
+
+    def scan(self, text: str, blocks: Sequence[Block]) -> _Scan:
+        """The names in an answer and what its text alone says about each (sentence, band, absence cue)."""
+        key = (text, tuple((block.index, block.text) for block in blocks))
+        found = self._scans.get(key)
+        if found is None:
+            if len(self._scans) >= CACHE_SIZE:
+                self._scans.clear()
+            found = self._scans[key] = _scan(text, blocks, self.brands)
+        return found
 
 
 def _alternative(name: str, case_sensitive: bool) -> str:
@@ -234,8 +318,39 @@ def on_domains(url: str | None, domain: str | None, domains: Iterable[str]) -> b
     return any(host == d or host.endswith("." + d) or domain == d for d in domains)
 
 
-def _on_brand(citation: Citation, brand: Brand) -> bool:
-    return on_domains(citation.canonical_url or citation.url, citation.domain, brand.domains)
+class Linked(Placed, Protocol):
+    """What brand matching reads of a citation: where it sits (`Placed`) and where it points. A `Citation` is one."""
+
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def canonical_url(self) -> str | None: ...
+    @property
+    def domain(self) -> str | None: ...
+
+
+class Block(Protocol):
+    """An answer block as brand matching reads it (an `AnswerBlock` is one)."""
+
+    @property
+    def index(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+
+
+class Highlight(Protocol):
+    """A name the engine highlighted, as brand matching reads it (a `Mention` is one)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def block_index(self) -> int: ...
+    @property
+    def char_start(self) -> int: ...
+    @property
+    def list_rank(self) -> int | None: ...
 
 
 def cited_targets(extraction: Extraction) -> list[tuple[str, str | None]]:
@@ -245,11 +360,15 @@ def cited_targets(extraction: Extraction) -> list[tuple[str, str | None]]:
     return [(url, domain) for url, domain in targets if url]
 
 
-def _block_starts(extraction: Extraction) -> list[int]:
+def cited_brands(cited: Iterable[tuple[str, str | None]], brands: BrandSet) -> frozenset[str]:
+    """The brands one of whose domains the answer cites, given its `cited_targets`."""
+    return brands.memo().cited(cited)
+
+
+def _block_starts(text: str, blocks: Sequence[Block]) -> list[int]:
     """Offset of every block in `Answer.text` (blocks are joined with blank lines, list items with one)."""
-    text = extraction.answer.text
     starts, cursor = [], 0
-    for block in extraction.answer.blocks:
+    for block in blocks:
         found = text.find(block.text, cursor)
         start = cursor if found < 0 else found
         starts.append(start)
@@ -257,29 +376,59 @@ def _block_starts(extraction: Extraction) -> list[int]:
     return starts
 
 
-def _list_ranks(extraction: Extraction) -> dict[int, int]:
+def _list_ranks(blocks: Sequence[Block], highlights: Sequence[Highlight]) -> dict[int, int]:
     """List rank per list-item block: the extractor's own (read from the list in the page) where it gave one,
     else the position in the run of consecutive list items."""
-    given = {m.block_index: m.list_rank for m in reversed(extraction.mentions) if m.list_rank is not None}
+    given = {m.block_index: m.list_rank for m in reversed(highlights) if m.list_rank is not None}
     ranks: dict[int, int] = {}
     counted = 0
-    for block in extraction.answer.blocks:
-        counted = counted + 1 if block.kind is BlockKind.list_item else 0
+    for block in blocks:
+        counted = counted + 1 if block.kind == BlockKind.list_item else 0
         if counted:
             ranks[block.index] = given.get(block.index, counted)
     return ranks
 
 
-class _Sentences:
-    """The answer's sentences, with the citations and links that fall in each."""
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    """A name found in the text, with everything about it that the text alone decides."""
 
-    def __init__(self, text: str, citations: Sequence[Citation]) -> None:
-        self.spans = sentence_spans(text) or [(0, len(text))]
-        self.starts = [start for start, _ in self.spans]
-        self.citations = citations_by_sentence(self.starts, citations)
+    brand: Brand
+    alias: str
+    block_index: int
+    start: int  # offset in `Answer.text`
+    end: int
+    sentence: int
+    band: Band
+    cue: str | None  # the absence or negation cue around it
 
-    def at(self, offset: int) -> int:
-        return sentence_of(self.starts, offset)
+
+@dataclass(frozen=True, slots=True)
+class _Scan:
+    spans: tuple[tuple[int, int], ...]  # the answer's sentences
+    starts: tuple[int, ...]
+    hits: tuple[_Hit, ...]
+
+
+def _scan(text: str, blocks: Sequence[Block], brands: BrandSet) -> _Scan:
+    pattern, by_key = brands.matcher()
+    found = [
+        (block.index, start + match.start(), match.group(0))
+        for block, start in zip(blocks, _block_starts(text, blocks), strict=True)
+        for match in pattern.finditer(block.text)
+    ]
+    if not found:
+        return _Scan((), (), ())
+    spans = tuple(sentence_spans(text) or [(0, len(text))])
+    starts = tuple(start for start, _ in spans)
+    hits = []
+    for block_index, offset, alias in found:
+        end = offset + len(alias)
+        index = sentence_of(starts, offset)
+        sentence_start, sentence_end = spans[index]
+        cue = _negative_cue(text, sentence_start, offset, end, sentence_end)
+        hits.append(_Hit(by_key[_key(alias)], alias, block_index, offset, end, index, _band(offset, len(text)), cue))
+    return _Scan(spans, starts, tuple(hits))
 
 
 def _has_context(brand: Brand, sentence: str, own_site: bool, highlighted: bool) -> bool:
@@ -297,49 +446,52 @@ def match_mentions(extraction: Extraction, brands: BrandSet) -> list[BrandMentio
     `case_sensitive`; where two names overlap the longest wins. Ranks count brands in order of first mention,
     leaving out mentions in absence or negation contexts (those are flagged `negative`, with their cue).
     """
-    text = extraction.answer.text
-    pattern, by_key = brands.matcher()
-    sentences = _Sentences(text, extraction.citations)
-    list_ranks = _list_ranks(extraction)
-    highlighted = [(m.char_start, m.char_start + len(m.text)) for m in extraction.mentions]
-    cited = cited_targets(extraction)
-    found: list[tuple[Brand, re.Match[str], int, int]] = []  # brand, match, block index, offset
-    for block, start in zip(extraction.answer.blocks, _block_starts(extraction), strict=True):
-        for match in pattern.finditer(block.text):
-            found.append((by_key[_key(match.group(0))], match, block.index, start + match.start()))
+    memo = brands.memo()
+    return mentions_in(
+        extraction.answer.text,
+        extraction.answer.blocks,
+        extraction.citations,
+        extraction.mentions,
+        memo.cited(cited_targets(extraction)),
+        memo,
+    )
 
-    fields: list[dict[str, Any]] = []
+
+def mentions_in(
+    text: str,
+    blocks: Sequence[Block],
+    citations: Sequence[Linked],
+    highlights: Sequence[Highlight],
+    cited: frozenset[str],
+    memo: Memo,
+) -> list[BrandMention]:
+    """`match_mentions` from the parts of an extraction it reads (`cited` are the brands whose sites it cites,
+    `memo.cited` of its `cited_targets`; `memo` is the brand set's), so that a report can pass what it read
+    from the row tables without rebuilding a whole `Extraction`."""
+    scan = memo.scan(text, blocks)
+    if not scan.hits:
+        return []
+    by_sentence = citations_by_sentence(scan.starts, citations)
+    list_ranks = _list_ranks(blocks, highlights)
+    highlighted = [(m.char_start, m.char_start + len(m.text)) for m in highlights]
+    kept: list[tuple[_Hit, int | None, bool, bool]] = []  # list rank, cited in the sentence, own site there
     order: dict[str, int] = {}  # brand -> rank, by first mention outside absence contexts
-    for brand, match, block_index, offset in found:
-        end = offset + len(match.group(0))
-        index = sentences.at(offset)
-        sentence_start, sentence_end = sentences.spans[index]
-        in_sentence = sentences.citations.get(index, [])
-        own_in_sentence = any(_on_brand(c, brand) for c in in_sentence)
-        is_highlighted = any(s <= offset < e for s, e in highlighted)
-        if not _has_context(brand, text[sentence_start:sentence_end], own_in_sentence, is_highlighted):
-            continue
-        cue = _negative_cue(text, sentence_start, offset, end, sentence_end)
-        if cue is None:
+    for hit in scan.hits:
+        brand = hit.brand
+        in_sentence = by_sentence.get(hit.sentence, [])
+        own_in_sentence = any(brand.name in memo.owners(c.canonical_url or c.url, c.domain) for c in in_sentence)
+        if brand.require_context:
+            sentence_start, sentence_end = scan.spans[hit.sentence]
+            is_highlighted = any(s <= hit.start < e for s, e in highlighted)
+            if not _has_context(brand, text[sentence_start:sentence_end], own_in_sentence, is_highlighted):
+                continue
+        if hit.cue is None:
             order.setdefault(brand.name, len(order) + 1)
-        fields.append(
-            {
-                "brand": brand.name,
-                "alias": match.group(0),
-                "ours": brand.ours,
-                "block_index": block_index,
-                "char_start": offset,
-                "char_end": end,
-                "list_rank": list_ranks.get(block_index),
-                "band": _band(offset, len(text)),
-                "cited_in_sentence": bool(in_sentence),
-                "own_domain_in_sentence": own_in_sentence,
-                "own_domain_cited": any(on_domains(url, domain, brand.domains) for url, domain in cited),
-                "negative": cue is not None,
-                "negative_cue": cue,
-            }
-        )
-    return [BrandMention(rank=order.get(f["brand"]), **f) for f in fields]
+        kept.append((hit, list_ranks.get(hit.block_index), bool(in_sentence), own_in_sentence))
+    return [
+        memo.mention(hit, order.get(hit.brand.name), list_rank, in_sentence, own, hit.brand.name in cited)
+        for hit, list_rank, in_sentence, own in kept
+    ]
 
 
 def named_brands(mentions: Iterable[BrandMention], *, include_negative: bool = False) -> list[str]:

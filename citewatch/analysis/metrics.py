@@ -134,9 +134,13 @@ def share_of_voice(runs: Sequence[Sequence[Hashable]], brand: Hashable) -> Share
     A brand counts once per answer however often it is repeated (as Ahrefs counts mentions). Both are 0
     when no answer names a tracked brand.
     """
+    named = [set(run) for run in runs]
+    naming = sum(brand in run for run in named)
+    mentions = sum(map(len, named))
+    answers = sum(map(bool, named))
+    # the sums of `_sov_terms` are whole numbers, so these are exactly the ratios `share_of_voice_interval` takes
     return ShareOfVoice(
-        by_mentions=_ratio(*_sov_terms(runs, brand, "mentions")),
-        by_answers=_ratio(*_sov_terms(runs, brand, "answers")),
+        by_mentions=naming / mentions if mentions else 0.0, by_answers=naming / answers if answers else 0.0
     )
 
 
@@ -144,8 +148,7 @@ def share_of_voice(runs: Sequence[Sequence[Hashable]], brand: Hashable) -> Share
 
 
 def _first_rank(run: Sequence[Hashable], brand: Hashable) -> int | None:
-    order = list(dict.fromkeys(run))
-    return order.index(brand) + 1 if brand in order else None
+    return list(dict.fromkeys(run)).index(brand) + 1 if brand in run else None
 
 
 def average_rank(runs: Sequence[Sequence[Hashable]], brand: Hashable) -> float | None:
@@ -296,8 +299,16 @@ def overlap(previous: Set[Hashable], current: Set[Hashable]) -> float:
 
 def mean_pairwise_jaccard(runs: Sequence[Set[Hashable]]) -> float:
     """Mean Jaccard over all C(n, 2) pairs of runs (rerun stability); 1.0 with fewer than two runs."""
-    pairs = list(combinations(runs, 2))
-    return sum(jaccard(a, b) for a, b in pairs) / len(pairs) if pairs else 1.0
+    if len(runs) < 2:
+        return 1.0
+    # Reports compute this for every group: as bit masks (one bit per item) a pair costs two integer operations
+    # instead of two set constructions; the terms and their order, and so the sum, are those of `jaccard`.
+    bits: dict[Hashable, int] = {}
+    masks = [sum(1 << bits.setdefault(item, len(bits)) for item in run) for run in runs]
+    total = sum(
+        (a & b).bit_count() / union if (union := (a | b).bit_count()) else 1.0 for a, b in combinations(masks, 2)
+    )
+    return total / (len(runs) * (len(runs) - 1) // 2)
 
 
 def cross_jaccard(left: Sequence[Set[Hashable]], right: Sequence[Set[Hashable]]) -> float:
@@ -422,9 +433,12 @@ def rank_biased_overlap(left: Sequence[Hashable], right: Sequence[Hashable], p: 
             common += b in seen_short
         seen_long.add(b)
         x[d] = common
-    total = sum(x[d] / d * p**d for d in range(1, long_len + 1))
-    total += sum(x[short_len] * (d - short_len) / (short_len * d) * p**d for d in range(short_len + 1, long_len + 1))
-    score = (1 - p) / p * total + ((x[long_len] - x[short_len]) / long_len + x[short_len] / short_len) * p**long_len
+    power = [p**d for d in range(long_len + 1)]  # p^d, each computed once
+    total = sum(x[d] / d * power[d] for d in range(1, long_len + 1))
+    total += sum(
+        x[short_len] * (d - short_len) / (short_len * d) * power[d] for d in range(short_len + 1, long_len + 1)
+    )
+    score = (1 - p) / p * total + ((x[long_len] - x[short_len]) / long_len + x[short_len] / short_len) * power[long_len]
     return min(1.0, max(0.0, score))
 
 

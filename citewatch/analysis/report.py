@@ -1,11 +1,11 @@
 """The report: every metric of docs/metrics.md per prompt × engine (the window is the filter), rolled up per engine.
 
-Reading is streamed. One query lists the answered runs (newest extraction of each answered capture) and one
-query per row table (citations, sources, organic results and, with brands, the engine's highlighted names)
-returns their rows in the same order, so the streams merge run by run without loading a whole table. Each
-run becomes a small `Extraction` holding only what `run_values` reads, then its `RunValues`. A prompt ×
-engine group is summarised as soon as its last run arrives; an engine roll-up keeps a few compact values per
-run (cited domains and URLs, brands named), never ORM rows or whole extractions.
+Reading is streamed. One query lists the answered runs (newest extraction of each answered capture) in
+report order, one row per run, with its citations, sources and organic results aggregated in SQL and, with
+brands, the answer's text, blocks and highlighted names picked out of its stored record; each row becomes
+its `RunValues` (`lean_values`) without validating the whole record. A prompt × engine group is summarised
+as soon as its last run arrives; an engine roll-up keeps a few compact values per run (cited domains and
+URLs, brands named), never ORM rows or whole extractions.
 
 Roll-ups pool the runs of every prompt of an engine for rates and shares (runs citing a domain ÷ all runs of
 the engine), and average the per-prompt repeatability values, since two runs of different prompts are not
@@ -17,21 +17,25 @@ from __future__ import annotations
 import dataclasses
 import functools
 import gc
+import queue
 import random
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain, pairwise
-from typing import Any
+from typing import Any, NamedTuple
+
+from sqlalchemy import text
 
 from citewatch.analysis import metrics
-from citewatch.analysis.brands import BrandSet
+from citewatch.analysis.brands import BrandMention, BrandSet, Memo, mentions_in, named_brands
 from citewatch.analysis.runs import RunValues, run_values
 from citewatch.models import Extraction
 from citewatch.storage import tables as t
-from citewatch.storage.queries import RECORD, UNIT, RunFilter, cited_lists, prompt_texts
+from citewatch.storage.queries import RECORD, UNIT, RunFilter, answer_parts, cited_lists, prompt_texts
 from citewatch.storage.repository import Store
 
 # Mean pairwise Jaccard costs C(n, 2) comparisons: above this many runs it is estimated on a seeded random
@@ -90,6 +94,12 @@ class Repeatability:
         }
 
 
+# Consecutive runs' ordered lists come back again and again over a report's groups (the same few domains or
+# brands in the same order), so their rank comparisons are kept rather than computed again.
+_rank_biased_overlap = functools.lru_cache(maxsize=1 << 16)(metrics.rank_biased_overlap)
+_kendall_tau_b = functools.lru_cache(maxsize=1 << 16)(metrics.kendall_tau_b)
+
+
 def _mean(values: Iterable[float | None]) -> float | None:
     present = [v for v in values if v is not None]
     return sum(present) / len(present) if present else None
@@ -116,7 +126,7 @@ def repeatability(
         persistence_days=metrics.persistence(sets, days),
         exact_repeat_set=metrics.exact_repeat_probability(lists),
         exact_repeat_ordered=metrics.exact_repeat_probability(lists, ordered=True),
-        rank_rbo=_mean(metrics.rank_biased_overlap(a, b) for a, b in pairwise(lists)) if ranks else None,
+        rank_rbo=_mean(_rank_biased_overlap(tuple(a), tuple(b)) for a, b in pairwise(lists)) if ranks else None,
         rank_tau=None,
     )
 
@@ -124,7 +134,7 @@ def repeatability(
 def brand_repeatability(lists: Sequence[Sequence[str]], days: Sequence[float]) -> Repeatability:
     """`repeatability` of brand orders, with Kendall's τ_b between consecutive orders as well."""
     base = repeatability(lists, days)
-    tau = _mean(metrics.kendall_tau_b(a, b) for a, b in pairwise(lists))
+    tau = _mean(_kendall_tau_b(tuple(a), tuple(b)) for a, b in pairwise(lists))
     return dataclasses.replace(base, rank_tau=tau)
 
 
@@ -332,6 +342,7 @@ class Run:
     started_at: datetime
     values: RunValues
     url_domains: dict[str, str]  # cited URL -> its registrable domain
+    bands: dict[str, str | None]  # with brands: the band of each brand's first mention (None: not named)
 
 
 def _days(runs: Sequence[Run]) -> list[float]:
@@ -464,7 +475,8 @@ def _retrieval(runs: Sequence[Run]) -> list[frozenset[str]] | None:
 
 
 def _bands(values: RunValues, brands: BrandSet) -> dict[str, str | None]:
-    return {brand.name: values.first_band(brand.name) for brand in brands.brand}
+    first = values.first_bands()
+    return {brand.name: first.get(brand.name) for brand in brands.brand}
 
 
 @dataclass(frozen=True, slots=True)
@@ -520,7 +532,7 @@ def summarise_group(
         brand_rows = _brand_rows(
             named,
             [r.values.cited_brands for r in runs],
-            [_bands(r.values, brands) for r in runs],
+            [r.bands for r in runs],
             brands,
             intervals if resamples else None,
         )
@@ -584,21 +596,13 @@ class _EngineRollup:
     # each prompt's cited-domain lists and brand lists: bootstrap intervals of roll-ups resample prompts
     prompt_lists: list[tuple[list[tuple[str, ...]], list[tuple[str, ...]]]] = field(default_factory=list)
 
-    def add(self, section: Section, runs: Sequence[Run], brands: BrandSet | None, pawc: PawcScores | None) -> None:
+    def add(self, section: Section, runs: Sequence[Run], pawc: PawcScores | None) -> None:
         self.groups.append(section)
         self.retrieval = self.retrieval or section.retrieved_vs_cited is not None
         for index, run in enumerate(runs):
             v = run.values
             self.runs.append(
-                _Compact(
-                    run.started_at,
-                    v.cited_domains,
-                    v.cited_urls,
-                    v.sources,
-                    v.brands,
-                    v.cited_brands,
-                    _bands(v, brands) if brands else {},
-                )
+                _Compact(run.started_at, v.cited_domains, v.cited_urls, v.sources, v.brands, v.cited_brands, run.bands)
             )
             if index:
                 similarity = metrics.jaccard(set(runs[index - 1].values.cited_domains), set(v.cited_domains))
@@ -728,18 +732,64 @@ def _split(joined: str | None) -> list[list[str]]:
     return rows
 
 
-def lean_values(citations: str | None, sources: str | None, organic: str | None) -> RunValues:
-    """The RunValues of one run from its lists aggregated in SQL, without reading the answer (so no brands and
-    no GEO sentences): U_r, D_r, S_r and the organic results exactly as `run_values` defines them."""
+@dataclass(slots=True)
+class _Block:  # not a NamedTuple: its `index` would shadow `tuple.index`
+    index: int
+    kind: str
+    text: str
+
+
+class _Marker(NamedTuple):
+    """A citation as `cited_lists` gives it: its URL is already the canonical one where there is one."""
+
+    kind: str
+    char_start: int | None
+    url: str
+    canonical_url: str
+    domain: str
+
+
+class _Highlight(NamedTuple):
+    text: str
+    block_index: int
+    char_start: int
+    list_rank: int | None
+
+
+def lean_values(
+    citations: str | None,
+    sources: str | None,
+    organic: str | None,
+    memo: Memo | None = None,
+    answer: Sequence[Any] = (),
+) -> RunValues:
+    """The RunValues of one run from its lists aggregated in SQL: U_r, D_r, S_r and the organic results exactly
+    as `run_values` defines them; no GEO sentences. With a brand set's `memo`, `answer` is what `answer_parts`
+    read (text, blocks, highlighted names), the citation lists carry their placements, and B_r and the mentions
+    are `match_mentions` of the same parts, without validating the whole stored record."""
     source_rows = _split(sources)
+    citation_rows = _split(citations)
     # as `brands.cited_targets`: citations in reading order, then the sources the engine marks cited
-    targets = [row for row in _split(citations) if row[1]]
+    targets = [row for row in citation_rows if row[1]]
     targets += [row for row in source_rows if row[3] == "1" and row[1]]
     urls = tuple(dict.fromkeys([row[1] for row in targets]))
+    mentions: list[BrandMention] = []
+    cited: frozenset[str] = frozenset()
+    if memo is not None:
+        text, blocks, highlights = answer
+        cited = memo.cited([(row[1], row[2]) for row in targets])
+        mentions = mentions_in(
+            text,
+            [_Block(b["index"], b["kind"], b["text"]) for b in blocks or ()],
+            [_Marker(row[3], int(row[4]) if row[4] else None, row[1], row[1], row[2]) for row in citation_rows],
+            [_Highlight(m["text"], m["block_index"], m["char_start"], m.get("list_rank")) for m in highlights or ()],
+            cited,
+            memo,
+        )
     return RunValues(
-        brands=(),
-        mentions=(),
-        cited_brands=frozenset(),
+        brands=tuple(named_brands(mentions)),
+        mentions=tuple(mentions),
+        cited_brands=cited,
         cited_urls=urls,
         cited_domains=tuple(dict.fromkeys([row[2] for row in targets if row[2]])),
         sources=frozenset([row[1] for row in source_rows if row[1]] + list(urls)),
@@ -754,7 +804,52 @@ def _url_domains(citations: str | None, sources: str | None) -> dict[str, str]:
 
 def _rows(store: Store, query: Any) -> Iterator[Any]:
     with store.engine.connect() as connection:
-        yield from connection.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(query)
+        if connection.dialect.name != "postgresql":
+            # SQLite's cursor already steps through the result row by row: buffering it again only costs time.
+            yield from connection.execute(query)
+            return
+        # The planner prices the correlated list subqueries at millions, so PostgreSQL would JIT-compile the
+        # query: compiling costs more than the whole scan (0.7 s of 1.6 s on 100,000 runs).
+        connection.execute(text("SET LOCAL jit = off"))
+        streamed = connection.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(query)
+        yield from _read_ahead(streamed.partitions())
+
+
+def _read_ahead(batches: Iterator[Sequence[Any]]) -> Iterator[Any]:
+    """The rows of `batches`, fetched by a helper thread a batch or two ahead of the caller. PostgreSQL runs a
+    batch's correlated subqueries as it is fetched, so the server works on the next rows (on another core)
+    while the report summarises these; the thread waits on the network without holding the GIL."""
+    ready: queue.Queue[Sequence[Any] | BaseException | None] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def put(item: Sequence[Any] | BaseException | None) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fetch() -> None:
+        try:
+            for batch in batches:
+                if not put(batch):
+                    return
+            put(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the reader, which raises it
+            put(exc)
+
+    thread = threading.Thread(target=fetch, name="report-rows", daemon=True)
+    thread.start()
+    try:
+        while (item := ready.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield from item
+    finally:
+        stop.set()  # the reader stopped early (an error, or the caller closed it): the thread must not wait on it
+        thread.join()
 
 
 def iter_runs(
@@ -762,25 +857,29 @@ def iter_runs(
 ) -> Iterator[tuple[str, str, list[Run]]]:
     """(engine, prompt, runs oldest first) per prompt × engine, streamed from SQL.
 
-    Without brands and GEO a run is one row whose cited URLs, sources and organic results SQL has already
-    gathered (`lean_values`). Brands and GEO read the answer itself: then each run's stored record is
-    validated and goes through `run_values`, which costs far more per run.
+    A run is one row whose cited URLs, sources and organic results SQL has already gathered (`lean_values`);
+    brands add the answer's text, blocks and highlighted names. GEO reads the whole answer: then each run's
+    stored record is validated and goes through `run_values`, which costs far more per run.
     """
     with store.engine.connect() as connection:
         prompts: dict[int, str] = {row[0]: row[1] for row in connection.execute(prompt_texts(where))}
-    full = brands is not None or geo
-    query = cited_lists(where).add_columns(*((t.ExtractionRow.data,) if full else ()))
+    lean_brands = None if geo or brands is None else brands.memo()
+    record = (t.ExtractionRow.data,) if geo else answer_parts() if brands is not None else ()
+    query = cited_lists(where, placements=lean_brands is not None, record=record)
     key: tuple[str, int] | None = None
     group: list[Run] = []
-    for engine, prompt_id, _capture_id, started_at, citations, sources, organic, *data in _rows(store, query):
+    for engine, prompt_id, _capture_id, started_at, citations, sources, organic, *extra in _rows(store, query):
         if (engine, prompt_id) != key:
             if key is not None:
                 yield key[0], prompts.get(key[1], ""), group
             key, group = (engine, prompt_id), []
         values = (
-            run_values(Extraction.model_validate(data[0]), brands) if full else lean_values(citations, sources, organic)
+            run_values(Extraction.model_validate(extra[0]), brands)
+            if geo
+            else lean_values(citations, sources, organic, lean_brands, extra)
         )
-        group.append(Run(started_at, values, _url_domains(citations, sources) if geo else {}))
+        bands = _bands(values, brands) if brands is not None else {}
+        group.append(Run(started_at, values, _url_domains(citations, sources) if geo else {}, bands))
     if key is not None:
         yield key[0], prompts.get(key[1], ""), group
 
@@ -828,7 +927,7 @@ def _fill(report: Report, store: Store, where: RunFilter, brands: BrandSet | Non
         report.groups.append(section)
         if options.heatmaps:
             report.heatmaps.append(_heatmap(engine, prompt, section, runs))
-        rollups.setdefault(engine, _EngineRollup(engine)).add(section, runs, brands, pawc)
+        rollups.setdefault(engine, _EngineRollup(engine)).add(section, runs, pawc)
     for engine, rollup in sorted(rollups.items()):
         report.engines.append(rollup.finish(brands, options))
         report.by_run[engine] = [(i, s / n, int(n)) for i, (s, n) in sorted(rollup.by_run_index.items())]

@@ -12,10 +12,10 @@ from citewatch.analysis.brands import (
     Band,
     BrandMention,
     BrandSet,
+    cited_brands,
     cited_targets,
     match_mentions,
     named_brands,
-    on_domains,
 )
 from citewatch.analysis.sentences import citations_by_sentence, sentence_spans, word_count
 from citewatch.models import Extraction
@@ -34,7 +34,15 @@ class RunValues:
 
     def first_band(self, brand: str) -> Band | None:
         """Band of the brand's first mention outside absence contexts (Scrunch's position), None if not named."""
-        return next((m.band for m in self.mentions if m.brand == brand and not m.negative), None)
+        return self.first_bands().get(brand)
+
+    def first_bands(self) -> dict[str, Band]:
+        """`first_band` of every brand the answer names, in one pass over the mentions."""
+        bands: dict[str, Band] = {}
+        for mention in self.mentions:
+            if not mention.negative:
+                bands.setdefault(mention.brand, mention.band)
+        return bands
 
 
 def _geo_sentences(extraction: Extraction) -> tuple[tuple[int, tuple[str, ...]], ...]:
@@ -59,9 +67,7 @@ def run_values(extraction: Extraction, brands: BrandSet | None = None, *, includ
     return RunValues(
         brands=tuple(named_brands(mentions, include_negative=include_negative)),
         mentions=tuple(mentions),
-        cited_brands=frozenset(
-            b.name for b in (brands.brand if brands else []) if any(on_domains(u, d, b.domains) for u, d in cited)
-        ),
+        cited_brands=cited_brands(cited, brands) if brands is not None else frozenset(),
         cited_urls=urls,
         cited_domains=tuple(dict.fromkeys(domain for _, domain in cited if domain)),
         sources=frozenset(shown | set(urls)),

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
+from typing import Protocol, TypeVar
 
-from citewatch.models import Citation, CitationKind
+from citewatch.models import CitationKind
 
 # Terminal punctuation (with closing quotes/brackets) then whitespace, or any line break.
 _BOUNDARY = re.compile(r"([.!?…]+[\"'”’)\]]*)(\s+)|\s*\n\s*")
@@ -75,14 +76,26 @@ def sentence_of_marker(starts: Sequence[int], offset: int) -> int:
     return max(bisect_left(starts, offset) - 1, 0)
 
 
-def citations_by_sentence(starts: Sequence[int], citations: Iterable[Citation]) -> dict[int, list[Citation]]:
+class Placed(Protocol):
+    """Where a citation sits in the answer text (a `Citation` is one)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def char_start(self) -> int | None: ...
+
+
+P = TypeVar("P", bound=Placed)
+
+
+def citations_by_sentence(starts: Sequence[int], citations: Iterable[P]) -> dict[int, list[P]]:
     """The citations placed in the answer text, by sentence index: markers (footnotes, chips) go with the
     sentence they follow, inline links with the sentence they sit in."""
-    found: dict[int, list[Citation]] = {}
+    found: dict[int, list[P]] = {}
     for citation in citations:
         if citation.char_start is None or not starts:
             continue
-        find = sentence_of if citation.kind is CitationKind.inline_link else sentence_of_marker
+        find = sentence_of if citation.kind == CitationKind.inline_link else sentence_of_marker
         found.setdefault(find(starts, citation.char_start), []).append(citation)
     return found
 

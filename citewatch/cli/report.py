@@ -105,7 +105,8 @@ def report(
 
 def _write(result: Report, output_format: ReportFormat, stream: TextIO, *, to_terminal: bool) -> None:
     if output_format is ReportFormat.json:
-        json.dump(result.as_json(), stream, ensure_ascii=False)
+        # `json.dump` streams through the pure-Python encoder; `dumps` encodes in C, several times faster.
+        stream.write(json.dumps(result.as_json(), ensure_ascii=False))
         stream.write("\n")
     elif output_format is ReportFormat.csv:
         writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS, extrasaction="raise")

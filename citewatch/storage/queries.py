@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,8 +16,13 @@ AnySelect = Select[*tuple[Any, ...]]
 
 
 def latest_extractions() -> Any:
-    """A subquery of each capture's newest extraction id: replays add versions, readers want the last."""
-    return select(func.max(t.ExtractionRow.id).label("id")).group_by(t.ExtractionRow.capture_id).subquery("latest")
+    """A subquery of each capture's newest extraction id (and the capture's): replays add versions, readers want
+    the last."""
+    return (
+        select(func.max(t.ExtractionRow.id).label("id"), t.ExtractionRow.capture_id)
+        .group_by(t.ExtractionRow.capture_id)
+        .subquery("latest")
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +41,10 @@ def _run_order() -> tuple[Any, ...]:
     return (t.Capture.engine, t.Capture.prompt_id, t.Capture.started_at, t.Capture.id)
 
 
-def _answered(query: AnySelect, where: RunFilter) -> AnySelect:
-    """`query` (which already joins `extractions`) narrowed to answered captures' newest extractions."""
-    latest = latest_extractions()
-    query = (
-        query.join(latest, latest.c.id == t.ExtractionRow.id)
-        .join(t.Capture, t.Capture.id == t.ExtractionRow.capture_id)
-        .where(t.Capture.status == CaptureStatus.answered.value)
+def _answered(query: AnySelect, latest: Any, where: RunFilter) -> AnySelect:
+    """`query` (which selects from `latest`, a `latest_extractions()`) narrowed to answered captures."""
+    query = query.join(t.Capture, t.Capture.id == latest.c.capture_id).where(
+        t.Capture.status == CaptureStatus.answered.value
     )
     if where.engine is not None:
         query = query.where(t.Capture.engine == where.engine)
@@ -54,19 +57,12 @@ def _answered(query: AnySelect, where: RunFilter) -> AnySelect:
     return query
 
 
-def answered_runs(where: RunFilter, *columns: Any) -> AnySelect:
-    """(engine, prompt id, capture id, started at, *columns) of every answered capture with its newest
-    extraction, in report order (engine, prompt, time)."""
-    query = select(t.Capture.engine, t.Capture.prompt_id, t.Capture.id, t.Capture.started_at, *columns)
-    return _answered(query.select_from(t.ExtractionRow), where).order_by(*_run_order())
-
-
 # Separators of the per-run lists aggregated in SQL: ASCII unit and record separators, which never occur in a
 # URL or a domain (both are parsed, percent-encoded strings).
 UNIT, RECORD = "\x1f", "\x1e"
 
 
-def _joined(row_table: Any, *parts: Any) -> Any:
+def _joined(row_table: Any, extraction_id: Any, *parts: Any) -> Any:
     """One string per extraction: every row's `parts` joined by UNIT, rows joined by RECORD (in no particular
     order; the first part is the row's position, for the reader to sort by)."""
     unit = literal(UNIT)
@@ -74,10 +70,7 @@ def _joined(row_table: Any, *parts: Any) -> Any:
     for part in parts[1:]:
         item = item + unit + func.coalesce(part, "")
     return (
-        select(func.aggregate_strings(item, RECORD))
-        .where(row_table.extraction_id == t.ExtractionRow.id)
-        .correlate(t.ExtractionRow)
-        .scalar_subquery()
+        select(func.aggregate_strings(item, RECORD)).where(row_table.extraction_id == extraction_id).scalar_subquery()
     )
 
 
@@ -85,25 +78,48 @@ def _url(row_table: Any) -> Any:
     return func.coalesce(func.nullif(row_table.canonical_url, ""), row_table.url)
 
 
-def cited_lists(where: RunFilter) -> AnySelect:
-    """Every answered run (report order) with, aggregated in SQL so that a run is one row: its citations
-    (position, canonical URL or URL, domain), its sources (the same, and cited as 1/0) and its organic results
-    (position, canonical URL). Readers split them with UNIT and RECORD and sort them by position."""
-    return answered_runs(
-        where,
-        _joined(t.CitationRow, t.CitationRow.position, _url(t.CitationRow), t.CitationRow.domain),
+def cited_lists(where: RunFilter, *, placements: bool = False, record: Sequence[Any] = ()) -> AnySelect:
+    """(engine, prompt id, capture id, started at, ...) of every answered capture's newest extraction, in report
+    order (engine, prompt, time), with, aggregated in SQL so that a run is one row: its citations (position,
+    canonical URL or URL, domain and, with `placements`, kind and character offset), its sources (the same
+    first three, and cited as 1/0) and its organic results (position, canonical URL); then the `record`
+    columns of the extraction row. Readers split the lists with UNIT and RECORD and sort them by position.
+
+    Without `record` the extraction rows themselves are never read: their ids and captures come from an index,
+    and each row carries its whole JSON record, so reading them would read most of the database.
+    """
+    latest = latest_extractions()
+    placed = (t.CitationRow.kind, cast(t.CitationRow.char_start, String)) if placements else ()
+    query = select(
+        t.Capture.engine,
+        t.Capture.prompt_id,
+        t.Capture.id,
+        t.Capture.started_at,
+        _joined(t.CitationRow, latest.c.id, t.CitationRow.position, _url(t.CitationRow), t.CitationRow.domain, *placed),
         _joined(
             t.SourceRow,
+            latest.c.id,
             t.SourceRow.position,
             _url(t.SourceRow),
             t.SourceRow.domain,
             case((t.SourceRow.cited, "1"), else_="0"),
         ),
-        _joined(t.OrganicResultRow, t.OrganicResultRow.position, t.OrganicResultRow.canonical_url),
-    )
+        _joined(t.OrganicResultRow, latest.c.id, t.OrganicResultRow.position, t.OrganicResultRow.canonical_url),
+        *record,
+    ).select_from(latest)
+    if record:
+        query = query.join(t.ExtractionRow, t.ExtractionRow.id == latest.c.id)
+    return _answered(query, latest, where).order_by(*_run_order())
 
 
 def prompt_texts(where: RunFilter) -> AnySelect:
     """(id, text) of the prompts those runs asked: read once, not with every row."""
-    asked = _answered(select(t.Capture.prompt_id).select_from(t.ExtractionRow), where)
+    latest = latest_extractions()
+    asked = _answered(select(t.Capture.prompt_id).select_from(latest), latest, where)
     return select(t.Prompt.id, t.Prompt.text).where(t.Prompt.id.in_(asked.scalar_subquery()))
+
+
+def answer_parts() -> tuple[Any, ...]:
+    """What brand matching reads of an answer besides its citations: the text, its blocks and the names the
+    engine highlighted (the last two picked out of the stored record, which is not read whole)."""
+    return (t.ExtractionRow.answer_text, t.ExtractionRow.data[("answer", "blocks")], t.ExtractionRow.data["mentions"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -285,3 +286,18 @@ def test_bootstrap_intervals_contain_the_estimate(runs: list[list[str]]) -> None
         assert low <= estimate + 1e-12 and estimate <= high + 1e-12
     low, high = m.citation_share_interval(runs, "acme", resamples=200)
     assert low <= m.citation_share(runs, "acme") + 1e-12 <= high + 2e-12
+
+
+@given(st.lists(st.frozensets(st.sampled_from("abcdefgh")), max_size=12))
+def test_mean_pairwise_jaccard_is_the_mean_over_pairs(runs: list[frozenset[str]]) -> None:
+    pairs = list(itertools.combinations(runs, 2))
+    # exactly: the same terms, added in the same order
+    assert m.mean_pairwise_jaccard(runs) == (sum(m.jaccard(a, b) for a, b in pairs) / len(pairs) if pairs else 1.0)
+
+
+@given(st.lists(st.lists(st.sampled_from("abcd"), max_size=4), max_size=12), st.sampled_from("abcd"))
+def test_share_of_voice_is_the_ratio_its_intervals_resample(runs: list[list[str]], brand: str) -> None:
+    sov = m.share_of_voice(runs, brand)
+    for by, value in (("mentions", sov.by_mentions), ("answers", sov.by_answers)):
+        numerators, denominators = m._sov_terms(runs, brand, by)  # type: ignore[arg-type]
+        assert value == (sum(numerators) / sum(denominators) if sum(denominators) else 0.0)

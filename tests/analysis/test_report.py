@@ -10,8 +10,10 @@ results). Brands: Acme (ours, site a.com) and Bolt.
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,13 +21,13 @@ import pytest
 
 from citewatch.analysis import metrics
 from citewatch.analysis.brands import brands_from_table
-from citewatch.analysis.report import Options, build_report, lean_values, repeatability
+from citewatch.analysis.report import Options, _read_ahead, build_report, lean_values, repeatability
 from citewatch.analysis.runs import run_values
 from citewatch.cli.report import csv_text, parse_since
 from citewatch.errors import ConfigError
 from citewatch.models import CaptureResult, CaptureStatus, Extraction
 from citewatch.storage import Store
-from citewatch.storage.queries import RunFilter, cited_lists
+from citewatch.storage.queries import RunFilter, answer_parts, cited_lists
 
 T0 = datetime(2026, 11, 1, 9, tzinfo=UTC)
 BRANDS = brands_from_table(
@@ -200,6 +202,57 @@ def test_lean_values_match_run_values(store: Store, build: Callable[..., Extract
         )
 
 
+def test_lean_brand_values_match_run_values(store: Store, build: Callable[..., Extraction]) -> None:
+    """Brands matched in what SQL picked out of each run (text, blocks, highlights, placed citations) agree with
+    `run_values` on the whole stored record, also for runs that share an answer (and so one scan of its text)
+    but not its citations or highlights."""
+    brands = brands_from_table(
+        {
+            "brand": [
+                {"name": "Acme", "aliases": ["Acme Co"], "domains": ["a.com"], "ours": True},
+                {"name": "Bolt", "domains": ["bolt.example"]},
+                {"name": "Loop", "require_context": ["CRM"], "domains": ["loop.example"]},
+            ]
+        },
+        origin="test",
+    )
+    blocks = (
+        ("paragraph", "Bolt leads the field. I couldn't find information about Acme Co."),
+        ("list_item", "Acme – simple."),
+        ("list_item", "Loop – fast."),
+        ("paragraph", "Loop is a CRM too. Stay in the loop with Loop."),
+    )
+    store_run(
+        store,
+        build(*blocks, markers=[("the field.", "https://bolt.example/")], highlights=[("Acme – simple", 2)]),
+        prompt="again",
+    )
+    store_run(
+        store,
+        build(
+            *blocks,
+            links=[("Loop – fast", "https://loop.example/")],
+            highlights=[("Loop – fast", None)],
+            sources=[("https://a.com/x", True)],
+        ),
+        prompt="again",
+        day=1,
+    )
+    memo = brands.memo()
+    with store.engine.connect() as connection:
+        rows = connection.execute(cited_lists(RunFilter(), placements=True, record=answer_parts())).all()
+    loops = []
+    for row in rows:
+        lean = lean_values(*row[4:7], memo, row[7:])
+        full = run_values(store.latest_extraction(row[2]), brands)
+        assert (lean.brands, lean.mentions, lean.cited_brands) == (full.brands, full.mentions, full.cited_brands)
+        assert lean.first_bands() == full.first_bands()
+        if "Loop" in lean.brands:
+            loops.append(([m.char_start for m in lean.mentions if m.brand == "Loop"], lean.cited_brands))
+    # the second run highlights "Loop – fast" (so that mention counts) and links Loop, cites Acme; the first Bolt
+    assert loops == [([95], {"Bolt"}), ([81, 95], {"Acme", "Loop"})]
+
+
 def test_outputs_are_consistent(store: Store) -> None:
     report = build_report(store, RunFilter(), BRANDS, Options(top=1))
     payload = json.loads(json.dumps(report.as_json()))
@@ -213,6 +266,30 @@ def test_outputs_are_consistent(store: Store) -> None:
     assert lines[0].startswith("level,engine,prompt,runs,kind,item,k,n,rate,ci95_low,ci95_high")
     assert "group,perplexity,crm,3,domain,b.com,2,3,0.6667," in "\n".join(lines)
     assert any(line.startswith("group,perplexity,crm,3,brand,Acme,2,3,0.6667") for line in lines)
+
+
+def test_read_ahead_keeps_order_raises_errors_and_stops_when_closed() -> None:
+    assert list(_read_ahead(iter([[1, 2], [3], [], [4, 5]]))) == [1, 2, 3, 4, 5]
+
+    def failing() -> Iterator[list[int]]:
+        yield [1]
+        raise RuntimeError("connection lost")
+
+    with pytest.raises(RuntimeError, match="connection lost"):
+        list(_read_ahead(failing()))
+
+    fetched: list[int] = []
+
+    def endless() -> Iterator[list[int]]:
+        for i in itertools.count():
+            fetched.append(i)
+            yield [i]
+
+    rows = _read_ahead(endless())
+    assert next(rows) == 0
+    rows.close()
+    assert len(fetched) <= 4  # a batch or two ahead, no more
+    assert not any(thread.name == "report-rows" for thread in threading.enumerate())
 
 
 def test_repeatability_samples_long_windows() -> None:
