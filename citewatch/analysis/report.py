@@ -17,11 +17,15 @@ from __future__ import annotations
 import dataclasses
 import functools
 import gc
+import multiprocessing
+import os
 import queue
 import random
+import sys
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,7 +39,15 @@ from citewatch.analysis.brands import BrandMention, BrandSet, Memo, mentions_in,
 from citewatch.analysis.runs import RunValues, run_values
 from citewatch.models import Extraction
 from citewatch.storage import tables as t
-from citewatch.storage.queries import RECORD, UNIT, RunFilter, answer_parts, cited_lists, prompt_texts
+from citewatch.storage.queries import (
+    RECORD,
+    UNIT,
+    RunFilter,
+    answer_parts,
+    answered_engines,
+    cited_lists,
+    prompt_texts,
+)
 from citewatch.storage.repository import Store
 
 # Mean pairwise Jaccard costs C(n, 2) comparisons: above this many runs it is estimated on a seeded random
@@ -489,6 +501,8 @@ class Options:
     geo: bool = False  # GEO position-adjusted word counts: reads every answer's text
 
     heatmaps: bool = False  # keep, per group, which top domains each of its newest runs cited (HTML charts)
+    workers: int | None = None  # processes building engines' parts side by side (None: one per core)
+    parallel_from: int = 5000  # fewer runs than this are built in this process: forking would cost more
 
     @property
     def keep(self) -> int | None:
@@ -915,20 +929,86 @@ def build_report(
         resamples=options.resamples,
     )
     with gc_paused():
-        _fill(report, store, where, brands, options)
+        with store.engine.connect() as connection:
+            runs_per_engine: dict[str, int] = dict(connection.execute(answered_engines(where)).all())
+        parts = _engine_parts(store, where, brands, options, runs_per_engine)
+        for part in sorted(parts, key=lambda part: part.engine):
+            report.groups += part.groups
+            report.heatmaps += part.heatmaps
+            report.engines.append(part.rollup)
+            report.by_run[part.engine] = part.by_run
+            report.by_day[part.engine] = part.by_day
     return report
 
 
-def _fill(report: Report, store: Store, where: RunFilter, brands: BrandSet | None, options: Options) -> None:
-    rollups: dict[str, _EngineRollup] = {}
-    for engine, prompt, runs in iter_runs(store, where, brands, geo=options.geo):
+@dataclass(slots=True)
+class _EnginePart:
+    """One engine's share of a report: its groups in report order, its roll-up and its stability series."""
+
+    engine: str
+    groups: list[Section]
+    heatmaps: list[Heatmap]
+    rollup: Section
+    by_run: list[tuple[int, float, int]]
+    by_day: list[tuple[str, float, int]]
+
+
+def engine_part(store: Store, where: RunFilter, engine: str, brands: BrandSet | None, options: Options) -> _EnginePart:
+    """The part of the report about one engine: nothing in it depends on another engine's runs."""
+    rollup = _EngineRollup(engine)
+    groups: list[Section] = []
+    heatmaps: list[Heatmap] = []
+    for _, prompt, runs in iter_runs(store, dataclasses.replace(where, engine=engine), brands, geo=options.geo):
         pawc = _pawc(runs) if options.geo else None
         section = summarise_group(engine, prompt, runs, brands, options, pawc)
-        report.groups.append(section)
+        groups.append(section)
         if options.heatmaps:
-            report.heatmaps.append(_heatmap(engine, prompt, section, runs))
-        rollups.setdefault(engine, _EngineRollup(engine)).add(section, runs, pawc)
-    for engine, rollup in sorted(rollups.items()):
-        report.engines.append(rollup.finish(brands, options))
-        report.by_run[engine] = [(i, s / n, int(n)) for i, (s, n) in sorted(rollup.by_run_index.items())]
-        report.by_day[engine] = [(d, s / n, int(n)) for d, (s, n) in sorted(rollup.by_day.items())]
+            heatmaps.append(_heatmap(engine, prompt, section, runs))
+        rollup.add(section, runs, pawc)
+    return _EnginePart(
+        engine=engine,
+        groups=groups,
+        heatmaps=heatmaps,
+        rollup=rollup.finish(brands, options),
+        by_run=[(i, s / n, int(n)) for i, (s, n) in sorted(rollup.by_run_index.items())],
+        by_day=[(d, s / n, int(n)) for d, (s, n) in sorted(rollup.by_day.items())],
+    )
+
+
+def _engine_parts(
+    store: Store, where: RunFilter, brands: BrandSet | None, options: Options, runs_per_engine: Mapping[str, int]
+) -> Iterator[_EnginePart]:
+    """Each engine's part, built side by side in forked processes when there are several engines, several cores
+    and enough runs to be worth a process.
+
+    Fork, because a child then starts with the store, the brand set and every import in place: it only opens
+    its own connections (a pooled one must not be shared across processes). Elsewhere (macOS, Windows, where
+    fork is unsafe or missing) and with one worker, the parts are built here one after the other; the report
+    is the same either way.
+    """
+    engines = list(runs_per_engine)  # the most runs first: the pool then balances the rest
+    workers = min(len(engines), options.workers or os.cpu_count() or 1)
+    if workers < 2 or sys.platform != "linux" or sum(runs_per_engine.values()) < options.parallel_from:
+        for engine in engines:
+            yield engine_part(store, where, engine, brands, options)
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_inherit, initargs=(store, where, brands, options)
+    ) as pool:
+        yield from pool.map(_forked_part, engines)
+
+
+# What a forked worker inherits from the report that forked it, set once per worker by `_inherit`: a pool's
+# per-worker state lives in the worker's globals.
+_inherited: list[tuple[Store, RunFilter, BrandSet | None, Options]] = []
+
+
+def _inherit(store: Store, where: RunFilter, brands: BrandSet | None, options: Options) -> None:
+    store.engine.dispose(close=False)  # the parent's pooled connections stay the parent's
+    _inherited.append((store, where, brands, options))
+
+
+def _forked_part(engine: str) -> _EnginePart:
+    store, where, brands, options = _inherited[-1]
+    return engine_part(store, where, engine, brands, options)

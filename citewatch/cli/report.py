@@ -77,6 +77,12 @@ def report(
     margin: Annotated[
         float, typer.Option(min=0.01, max=0.5, help="Runs-needed hint: the ± half-width wanted for rates.")
     ] = 0.10,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Processes building engines side by side on large reports (default: one per core; Linux)."
+        ),
+    ] = None,
     db: DbOpt = None,
 ) -> None:
     """Per prompt × engine and per engine: citation rates (95% Wilson CI), citation share, retrieved vs cited,
@@ -85,7 +91,12 @@ def report(
     brand_set = load_brands(brands_file) if brands_file else None
     where = RunFilter(engine=engine, prompt=prompt, since=parse_since(since), campaign=campaign)
     options = Options(
-        resamples=bootstrap, margin=margin, top=top or None, geo=geo, heatmaps=output_format is ReportFormat.html
+        resamples=bootstrap,
+        margin=margin,
+        top=top or None,
+        geo=geo,
+        heatmaps=output_format is ReportFormat.html,
+        workers=workers,
     )
     with gc_paused():
         with open_store(db) as store:

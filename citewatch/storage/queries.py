@@ -112,6 +112,14 @@ def cited_lists(where: RunFilter, *, placements: bool = False, record: Sequence[
     return _answered(query, latest, where).order_by(*_run_order())
 
 
+def answered_engines(where: RunFilter) -> AnySelect:
+    """(engine, runs) of the answered captures a report reads, the most runs first: how its work is shared out."""
+    latest = latest_extractions()
+    runs = func.count()
+    query = _answered(select(t.Capture.engine, runs).select_from(latest), latest, where)
+    return query.group_by(t.Capture.engine).order_by(runs.desc(), t.Capture.engine)
+
+
 def prompt_texts(where: RunFilter) -> AnySelect:
     """(id, text) of the prompts those runs asked: read once, not with every row."""
     latest = latest_extractions()

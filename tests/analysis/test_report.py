@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from citewatch.analysis import metrics
+from citewatch.analysis import report as report_module
 from citewatch.analysis.brands import brands_from_table
 from citewatch.analysis.report import Options, _read_ahead, build_report, lean_values, repeatability
 from citewatch.analysis.runs import run_values
@@ -266,6 +267,26 @@ def test_outputs_are_consistent(store: Store) -> None:
     assert lines[0].startswith("level,engine,prompt,runs,kind,item,k,n,rate,ci95_low,ci95_high")
     assert "group,perplexity,crm,3,domain,b.com,2,3,0.6667," in "\n".join(lines)
     assert any(line.startswith("group,perplexity,crm,3,brand,Acme,2,3,0.6667") for line in lines)
+
+
+def test_engines_built_in_forked_processes_give_the_same_report(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    pools: list[int] = []
+
+    class RecordingPool(report_module.ProcessPoolExecutor):
+        def __init__(self, workers: int, **kwargs: object) -> None:
+            pools.append(workers)
+            super().__init__(workers, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(report_module, "ProcessPoolExecutor", RecordingPool)
+    options = {"resamples": 50, "heatmaps": True, "geo": True}
+    serial = build_report(store, RunFilter(), BRANDS, Options(workers=1, **options))
+    assert pools == []
+    forked = build_report(store, RunFilter(), BRANDS, Options(workers=2, parallel_from=0, **options))
+    assert pools == [2]  # one process per engine, two engines
+    assert [part.engine for part in forked.engines] == ["google_aio", "perplexity"]
+    assert json.dumps(forked.as_json()) == json.dumps(serial.as_json())
+    build_report(store, RunFilter(), BRANDS, Options(workers=2, **options))
+    assert pools == [2]  # six runs: not worth a process
 
 
 def test_read_ahead_keeps_order_raises_errors_and_stops_when_closed() -> None:

@@ -175,5 +175,15 @@ def test_demo_captures_every_engine_and_ends_with_the_stability_summary(cli, tmp
     for engine in ("chatgpt", "gemini", "google_aio", "google_ai_mode"):
         assert any(f" {engine} " in line for line in tour), done.stdout
     assert "9 captures stored in" in done.stdout
+    # the report in every format, on what the replicas answered (Perplexity's sources varying between runs)
     reported = cli("report", "--db", f"sqlite:///{db}", "--format", "json")
     assert reported.returncode == 0, reported.stderr
+    payload = json.loads(reported.stdout)
+    engines = {"chatgpt", "gemini", "google_aio", "google_ai_mode", "perplexity"}
+    assert {e["engine"] for e in payload["engines"]} == engines
+    (crm,) = [g for g in payload["groups"] if g["prompt"] == "best CRM for SaaS startups"]
+    assert crm["runs"] == 3 and crm["domains"] and crm["repeatability"]["domains"]["mean_pairwise_jaccard"] < 1
+    for output_format in ("table", "csv", "html"):
+        out = tmp_path / f"report.{output_format}"
+        done = cli("report", "--db", f"sqlite:///{db}", "--format", output_format, "--output", str(out))
+        assert done.returncode == 0 and "best CRM for SaaS startups" in out.read_text(encoding="utf-8"), done.stderr
