@@ -29,7 +29,7 @@ from citewatch.config import get_settings
 from citewatch.errors import StorageError
 from citewatch.models import CaptureResult, CaptureStatus, Extraction, NetworkRecord, Snapshot
 from citewatch.storage import tables as t
-from citewatch.storage.db import current_revision, first_line, head_revision, make_engine, safe_url, upgrade
+from citewatch.storage.db import SCHEMA_REVISION, current_revision, first_line, make_engine, safe_url, upgrade
 
 ZSTD_LEVEL = 10  # DOMs compress ~10x; a higher level costs time for little gain
 ROLES = {"dom": "text/html; charset=utf-8", "screenshot": "image/png", "network": "application/json"}
@@ -335,12 +335,12 @@ def _upgrade(url: str, engine: Engine) -> None:
 def _check_schema(url: str, engine: Engine) -> None:
     """Without migrating, the schema must already be the one this version of citewatch writes."""
     try:
-        found, head = current_revision(engine), head_revision()
+        found = current_revision(engine)
     except SQLAlchemyError as exc:
         raise StorageError(f"cannot reach the database at {safe_url(url)}: {first_line(exc)}") from exc
-    if found != head:
+    if found != SCHEMA_REVISION:
         raise StorageError(
-            f"the database at {safe_url(url)} has schema {found or 'none'}, citewatch needs {head}: "
+            f"the database at {safe_url(url)} has schema {found or 'none'}, citewatch needs {SCHEMA_REVISION}: "
             "run `citewatch db upgrade`"
         )
 

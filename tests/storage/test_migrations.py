@@ -9,7 +9,7 @@ from sqlalchemy import inspect
 
 from citewatch.errors import StorageError
 from citewatch.storage import Store, upgrade
-from citewatch.storage.db import current_revision, head_revision, make_engine
+from citewatch.storage.db import SCHEMA_REVISION, current_revision, head_revision, make_engine
 from citewatch.storage.tables import Base
 
 
@@ -18,7 +18,7 @@ def test_upgrade_builds_the_models_schema(db_url: str) -> None:
     upgrade(db_url, engine)
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
-    assert current_revision(engine) == head_revision()
+    assert current_revision(engine) == head_revision() == SCHEMA_REVISION  # a new migration updates the constant
     assert {"captures", "artifacts", "extractions", "citations", "sources", "mentions"} <= set(
         inspect(engine).get_table_names()
     )
