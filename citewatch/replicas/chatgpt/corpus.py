@@ -8,12 +8,12 @@ Pages are realistic sites with invented titles and snippets.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from citewatch.extract._urls import registrable_domain
+from citewatch.replicas._topics import Topic
 
 
 @dataclass(frozen=True)
@@ -207,9 +207,6 @@ _STORED = (
     _Stored(re.compile(r"\belectric(?:ity)? bills?\b|\bsave energy\b"), _ENERGY),
 )
 
-# "what is the history of jazz" -> "the history of jazz": the topic reads naturally inside a sentence.
-_QUESTION_WORDS = re.compile(r"^(?:what|who|why|how|when|where|which)\s+(?:is|are|was|were|do|does|did)\s+", re.I)
-
 
 def answer_for(prompt: str) -> Answer:
     lowered = prompt.lower()
@@ -221,50 +218,10 @@ def answer_for(prompt: str) -> Answer:
 
 def _generic(prompt: str) -> Answer:
     """A plausible overview of any topic, with pages whose addresses and titles are built from it."""
-    topic = _QUESTION_WORDS.sub("", re.sub(r"\s+", " ", prompt).strip()).rstrip("?!. ") or "this topic"
-    title = topic[:1].upper() + topic[1:]
-    slug = re.sub(r"[^a-z0-9]+", "-", topic.lower()).strip("-") or "topic"
-    key = hashlib.sha256(topic.lower().encode()).hexdigest()  # stable ids: the same prompt, the same pages
-    pages = (
-        Page(
-            f"https://en.wikipedia.org/wiki/{title.replace(' ', '_')}",
-            f"{title} - Wikipedia",
-            "Wikipedia",
-            f"An overview of {topic}: definitions, history and the main points of debate.",
-        ),
-        Page(
-            f"https://www.britannica.com/topic/{slug}",
-            f"{title} | Definition, history and facts",
-            "Britannica",
-            f"Britannica's editors explain {topic} and how it is understood today.",
-            "2024-11-02",
-        ),
-        Page(
-            f"https://www.reddit.com/r/explainlikeimfive/comments/{key[:7]}/eli5_{slug.replace('-', '_')}/",
-            f"ELI5: {topic}? : r/explainlikeimfive",
-            "Reddit",
-            "Top answer: think of it like this, and the rest follows from there.",
-        ),
-        Page(
-            f"https://www.nytimes.com/2025/06/{int(key[7:9], 16) % 28 + 1:02d}/explain/{slug}.html",
-            f"What to know about {topic}",
-            "The New York Times",
-            f"A short guide to {topic}, and the questions readers ask most often.",
-            f"2025-06-{int(key[7:9], 16) % 28 + 1:02d}",
-        ),
-        Page(
-            f"https://www.bbc.com/future/article/{key[9:17]}-{slug}",
-            f"The surprising story of {topic}",
-            "BBC",
-            f"How {topic} came to matter, told through the people who study it.",
-        ),
-        Page(
-            f"https://medium.com/@learning-notes/{slug}-{key[17:29]}",
-            f"A practical introduction to {topic}",
-            "Medium",
-            f"My notes from learning about {topic}, with the resources that helped most.",
-        ),
-    )
+    about = Topic.of(prompt)
+    topic, title = about.text, about.title
+    # no video: ChatGPT's search results are web pages
+    pages = tuple(Page(p.url, p.title, p.site, p.snippet, p.published) for p in about.pages() if p.site != "YouTube")
     markdown = f"""\
 **{title}** is a broad subject; the most useful sources agree on a few core ideas and differ on the \
 details.[1][2] Here is a short overview.
