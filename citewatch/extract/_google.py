@@ -29,13 +29,17 @@ DEFAULT_ORIGIN = "https://www.google.com"
 # ("Reject all" true, "Accept all" false), a field name that is the same in every language.
 SORRY_PATH = "/sorry/"
 # Attributes are tested through attribute steps (`//@id[. = 'x']/parent::*`), as `with_class` explains.
-CONSENT_FORM = etree.XPath("//form[contains(@action, 'consent.google.') or descendant::*/@name[. = 'set_eom']]")
+CONSENT_FORM = etree.XPath(
+    "/descendant::form[contains(@action, 'consent.google.') or descendant::*/@name[. = 'set_eom']]"
+)
 
 # Organic results (capture-verified on both shared/captures/google_aio pages): each is `a[href] > h3` in the
 # results column `#rso`. "People also ask" answers hold the same `a > h3` shape inside the question pairs
 # (`div[data-initq]` > `div[data-q]`), so those are left out. The snippet box is `div[data-snf=nke7rc]`
 # (the same grid area on every result), with the long-lived `div.VwiC3b` as second hook.
-ORGANIC_LINKS = etree.XPath("//@id[. = 'rso']/parent::*//a[@href][h3][not(ancestor::*[@data-initq or @data-q])]")
+ORGANIC_LINKS = etree.XPath(
+    "//@id[. = 'rso']/parent::*/descendant::a[@href][h3][not(ancestor::*[@data-initq or @data-q])]"
+)
 RESULT_BOX = etree.XPath("ancestor::*[@data-hveid][@lang][1] | ancestor::*[@data-rpos][1]")
 RESULT_SNIPPET = etree.XPath(
     f"descendant::*/@data-snf[. = 'nke7rc']/parent::* | {with_class('VwiC3b', 'descendant::div')}"

@@ -70,10 +70,10 @@ WIDGET_TESTIDS = frozenset({"dil-widget-shell", "businesses-map-widget"})
 PLACE_WIDGETS = frozenset({"businesses-map-widget"})
 _WIDGET_TESTS = " or ".join(f". = {testid!r}" for testid in sorted(WIDGET_TESTIDS))
 WIDGETS = etree.XPath(f"descendant-or-self::*/@data-testid[{_WIDGET_TESTS}]/parent::*")
-WIDGET_LINKS = etree.XPath(".//a[@href]")
+WIDGET_LINKS = etree.XPath("descendant::a[@href]")
 # KaTeX: the TeX source in the MathML annotation is the readable form of a formula.
 KATEX = etree.XPath(f"{with_class('katex', 'descendant::span')}[not(ancestor::span[{has_class('katex')}])]")
-TEX_SOURCE = etree.XPath("string(.//annotation[@encoding='application/x-tex'])")
+TEX_SOURCE = etree.XPath("string(descendant::annotation[@encoding='application/x-tex'])")
 # engines.md §2.2 "streaming": still writing, or (empty) still thinking.
 _MARKDOWNS = with_class("markdown", "descendant::div")
 STREAMING = etree.XPath(f"{_MARKDOWNS}[{has_class('streaming-animation')} or {has_class('result-streaming')}]")
@@ -87,14 +87,14 @@ ERROR_NOTICE = etree.XPath(
 # engines.md §2.2 "logged in" / "logged out" (incl. the 2026 logged-out DOM, §7 "Login walls").
 LOGGED_IN = etree.XPath("//@data-testid[. = 'accounts-profile-button']/parent::*")
 LOGGED_OUT = etree.XPath(
-    "//textarea[@id='mobile-composer-prompt']"
+    "/descendant::textarea[@id='mobile-composer-prompt']"
     " | //@data-testid[. = 'login-button' or . = 'mobile-login-button']/parent::*"
 )
 # A feature that needs an account answers with a modal asking to log in instead of an answer.
 LOGIN_DIALOG = etree.XPath(
     "//@role[. = 'dialog']/parent::*[descendant::*/@data-testid[. = 'login-button' or . = 'signup-button']]"
 )
-CONSENT = etree.XPath("//button[@data-testid='cookie-banner-accept']")  # engines.md §2.2 / §7 "cookie"
+CONSENT = etree.XPath("/descendant::button[@data-testid='cookie-banner-accept']")  # engines.md §2.2 / §7 "cookie"
 # The scraper's record of the optional web-search mode: "1" search ran, "0" asked for but did not run.
 WEB_SEARCH_MARK = "data-cw-web-search"
 

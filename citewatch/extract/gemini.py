@@ -72,7 +72,7 @@ CAROUSEL_TAG = "sources-carousel-inline"
 CHIPS_INSIDE = etree.XPath(".//source-inline-chip | .//source-footnote")
 CHIP_BUTTON_LABEL = etree.XPath("string(.//button/@aria-label)")
 # engines.md §3 "inline citations (Deep Research)": source-footnote sup.superscript[data-turn-source-index].
-FOOTNOTE_INDEX = etree.XPath("string(.//sup[@data-turn-source-index]/@data-turn-source-index)")
+FOOTNOTE_INDEX = etree.XPath("string(descendant::sup[@data-turn-source-index]/@data-turn-source-index)")
 # engines.md §3 "sources list (Deep Research)": used and unused lists of browse-web-item links. The capture's
 # lists are `div.source-list.used-sources` / `.unused-sources` (the toggles point at #used-sources-list).
 _ITEM = "a[@data-test-id='browse-web-item-link' or @data-test-id='browse-chip-link']"
@@ -109,15 +109,15 @@ SIGNED_OUT = etree.XPath(
     "//@data-test-id[. = 'signed-out-highly-regulated-zero-state-disclaimer']/parent::*"
     " | //@class[contains(., 'signed-out-buttons')]/parent::*"
     f"[{has_class('signed-out-buttons')} or {has_class('mavatar-signed-out-buttons')}]"
-    f" | //hallucination-disclaimer[{has_class('signed-out')}]"
+    f" | /descendant::hallucination-disclaimer[{has_class('signed-out')}]"
 )
 # engines.md §7 "Cookie/consent": consent.google interstitial, "Accept all" (also localised), and the
 # "Try Gemini" landing gate (engines.md §3 "consent").
 CONSENT = etree.XPath(
-    "//form[contains(@action, 'consent.google')]"
-    " | //button[@aria-label='Accept all' or normalize-space() = 'Accept all' or normalize-space() = '全部接受'"
-    " or normalize-space() = 'すべて同意' or normalize-space() = '모두 수락']"
-    " | //a[normalize-space() = 'Try Gemini'] | //button[normalize-space() = 'Try Gemini']"
+    "/descendant::form[contains(@action, 'consent.google')]"
+    " | /descendant::button[@aria-label='Accept all' or normalize-space() = 'Accept all'"
+    " or normalize-space() = '全部接受' or normalize-space() = 'すべて同意' or normalize-space() = '모두 수락']"
+    " | /descendant::a[normalize-space() = 'Try Gemini'] | /descendant::button[normalize-space() = 'Try Gemini']"
 )
 _CONSENT_HOSTS = ("consent.google.", "consent.youtube.")
 

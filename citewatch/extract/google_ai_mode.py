@@ -31,6 +31,7 @@ from citewatch.extract._google import google_wall
 from citewatch.extract._html import (
     Anchor,
     Element,
+    class_text,
     default_block_kind,
     display_order,
     first,
@@ -41,7 +42,6 @@ from citewatch.extract._html import (
     truncation_warning,
     visible_of,
     walk_answer,
-    with_class,
 )
 from citewatch.extract._urls import UrlFields, url_fields
 from citewatch.models import (
@@ -78,9 +78,6 @@ DIALOG_CARDS = etree.XPath(f"{_DIALOGS}/descendant::div/@data-src-id/parent::*")
 SITES_BUTTONS = etree.XPath("descendant::button/@data-xid[. = 'x92FHb']/parent::*")
 DIALOG_SITES_BUTTON = etree.XPath(f"{_DIALOGS}/descendant::button/@data-xid[. = 'x92FHb']/parent::*")
 CARD_LINK = etree.XPath(".//a[@href][1]")
-CARD_TITLE = etree.XPath(f"string({with_class('Nn35F', 'descendant::div')})")
-CARD_SNIPPET = etree.XPath(f"string({with_class('vhJ6Pe', 'descendant::span')})")
-CARD_SITE = etree.XPath(f"string({with_class('R0r5R', 'descendant::span')})")
 # engines.md §5.2 blocks: paragraphs `div.Y3BBE[data-sfc-cp]`, headings `[role=heading]`, lists `ul > li`.
 PARAGRAPH_CLASS = "Y3BBE"
 # The failure line an interrupted answer ends with: an ARIA alert in the answer container (the replica's
@@ -91,7 +88,7 @@ SUGGESTIONS = etree.XPath("descendant::button/@data-xid[. = 'UN5Mf']/parent::*")
 # engines.md §7 "Cookie/consent": besides the interstitial (`_google.google_wall`), the consent dialog can sit
 # over the results page with no form, only its buttons, whose ids are the same in every language (the
 # capture: L2AGLb "Accept all", W0wltc "Reject all").
-CONSENT_BUTTONS = etree.XPath("//button[@id = 'L2AGLb' or @id = 'W0wltc']")
+CONSENT_BUTTONS = etree.XPath("/descendant::button[@id = 'L2AGLb' or @id = 'W0wltc']")
 # engines.md §5.2: place cards are `google.com/viewer/place?mid=…` links.
 _PLACE_PATH = "/viewer/place"
 
@@ -309,7 +306,7 @@ def _card(element: Element) -> Source | None:
     url, canonical, domain = url_fields(link.get("href") if link is not None else None)
     if canonical is None:
         return None
-    snippet = norm(CARD_SNIPPET(element)) or None
+    snippet = norm(class_text(element, "span", "vhJ6Pe")) or None
     published = None
     dated = _DATED_SNIPPET.match(snippet or "")
     if dated:
@@ -321,8 +318,8 @@ def _card(element: Element) -> Source | None:
         url=url,
         canonical_url=canonical,
         domain=domain,
-        title=norm(CARD_TITLE(element)) or None,
-        site_name=norm(CARD_SITE(element)) or None,
+        title=norm(class_text(element, "div", "Nn35F")) or None,
+        site_name=norm(class_text(element, "span", "R0r5R")) or None,
         snippet=snippet,
         published=published,
         visible=visible_of(element),

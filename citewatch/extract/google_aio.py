@@ -27,6 +27,7 @@ from citewatch.extract._html import (
     Element,
     WalkedAnswer,
     captured_group,
+    class_text,
     display_order,
     first,
     has_class,
@@ -61,12 +62,12 @@ MODULE = etree.XPath(
 )
 ANSWER_ROOT = etree.XPath("descendant-or-self::*/@id[. = 'm-x-content']/parent::*")
 # engines.md §4.2 "text": one span per sentence.
-SENTENCES = etree.XPath(".//span[@data-huuid]")
+SENTENCES = etree.XPath("descendant::span[@data-huuid]")
 # engines.md §4.2 "citation cluster": span.pjBG2e[data-cid] > div.NPrrbc[data-cid][data-uuids].
-CLUSTERS = etree.XPath(".//div[@data-cid][@data-uuids]")
+CLUSTERS = etree.XPath("descendant::div[@data-cid][@data-uuids]")
 # engines.md §4.2 "failure states": placeholders that are always in the module, shown by style when they apply.
-NOT_AVAILABLE = etree.XPath(".//span[@jsname='lGsj1']")
-CANNOT_GENERATE = etree.XPath(".//span[@jsname='L1sC6e']")
+NOT_AVAILABLE = etree.XPath("descendant::span[@jsname='lGsj1']")
+CANNOT_GENERATE = etree.XPath("descendant::span[@jsname='L1sC6e']")
 # engines.md §4.2: "Show more AI Overview" (jsname rPRdsc, trigger.OiPALb) with its expanded state.
 SHOW_MORE = etree.XPath(
     "descendant::*/@aria-expanded[. = 'false']/parent::*[@jsname='rPRdsc' or @jsaction='trigger.OiPALb']"
@@ -74,9 +75,6 @@ SHOW_MORE = etree.XPath(
 # engines.md §4.2 "source list": li.LLtSOc[jsname=XAYRPc] > a.KEVENd[href][aria-label=<title>].
 SOURCE_LINKS = etree.XPath(f"{with_class('LLtSOc', 'descendant::li')}/{with_class('KEVENd', 'descendant::a')}[@href]")
 SOURCE_ITEM = etree.XPath(f"ancestor::li[{has_class('LLtSOc')}][1]")
-SOURCE_TITLE = etree.XPath(f"string({with_class('mNme1d', 'descendant::div')})")
-SOURCE_SNIPPET = etree.XPath(f"string({with_class('gxZfx', 'descendant::span')})")
-SOURCE_SITE = etree.XPath(f"string({with_class('R8BTeb', 'descendant::div')})")
 # Block containers (capture-verified): a heading paragraph is `div.rPeykc.pyPiTc` (its CSS is the heading
 # style: larger type, weight 500, 20px above); headings may also come as h2-h6 or role=heading.
 _HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
@@ -244,16 +242,16 @@ def _sources(module: Element, citations: list[Citation], base: str) -> list[Sour
             if visible_of(link) and not seen.visible:
                 seen.visible = True
             continue
-        item = first(SOURCE_ITEM(link))
-        snippet, published = _snippet_and_date(norm(SOURCE_SNIPPET(item)) if item is not None else "")
+        title, site, text = _entry_texts(first(SOURCE_ITEM(link)))
+        snippet, published = _snippet_and_date(text)
         source = Source(
             position=len(sources) + 1,
             kind=SourceKind.listed,
             url=raw,
             canonical_url=canonical,
             domain=domain,
-            title=(norm(SOURCE_TITLE(item)) if item is not None else "") or norm(link.get("aria-label")) or None,
-            site_name=(norm(SOURCE_SITE(item)) if item is not None else "") or None,
+            title=title or norm(link.get("aria-label")) or None,
+            site_name=site or None,
             snippet=snippet,
             published=published,
             cited=canonical in clustered if all_opened else True,
@@ -275,6 +273,17 @@ def _sources(module: Element, citations: list[Citation], base: str) -> list[Sour
             by_url[citation.canonical_url] = source
             sources.append(source)
     return sources
+
+
+def _entry_texts(item: Element | None) -> tuple[str, str, str]:
+    """A source entry's title, site name and snippet (`div.mNme1d`, `div.R8BTeb`, `span.gxZfx`); "" when missing."""
+    if item is None:
+        return "", "", ""
+    return (
+        norm(class_text(item, "div", "mNme1d")),
+        norm(class_text(item, "div", "R8BTeb")),
+        norm(class_text(item, "span", "gxZfx")),
+    )
 
 
 def _snippet_and_date(text: str) -> tuple[str | None, str | None]:

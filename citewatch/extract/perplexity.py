@@ -69,12 +69,12 @@ SOURCE_SNIPPET = etree.XPath("string(descendant::div/@class[contains(., 'line-cl
 # Not in any saved capture: the markup the replica shares with us (replicas/perplexity) for related questions,
 # the sign-in dialog and the error line of a broken stream.
 RELATED = etree.XPath(
-    "//span[normalize-space() = 'Related']/parent::div/following-sibling::div[1]"
+    "/descendant::span[normalize-space() = 'Related']/parent::div/following-sibling::div[1]"
     "/div[contains(@class, 'cursor-pointer')]/div[1]"
 )
 LOGIN_DIALOG = etree.XPath(
     "//div/@role[. = 'dialog']/parent::*[@aria-modal='true']"
-    "[.//button[starts-with(normalize-space(), 'Continue with')]]"
+    "[descendant::button[starts-with(normalize-space(), 'Continue with')]]"
 )
 CONSENT = etree.XPath("//@id[. = 'cookie-consent']/parent::*")  # engines.md §7 cookie banner
 ENGINE_ERROR = etree.XPath("//div/@role[. = 'alert']/parent::*")
