@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ProxySettings, ViewportSize, sync_playwright
@@ -27,6 +28,32 @@ LAUNCH_FLAGS = (
     "--disable-sync",
     "--no-first-run",
 )
+# A new headless Chromium opens a browser window per context and, with it, the omnibox popup's WebUI pages:
+# two renderer processes per capture that nothing ever shows, started while the capture's own page loads.
+UNUSED_FEATURES = ("WebUIOmniboxPopup", "WebUIOmniboxAimPopup")
+# Chromium keeps only the last --disable-features it is given and Playwright passes its own first, so ours
+# repeats Playwright's list (chromiumSwitches.ts) for the version it was read from; any other version keeps
+# its own list untouched, and the popups.
+_PLAYWRIGHT_DISABLED_FEATURES = {
+    "1.65": (
+        "AvoidUnnecessaryBeforeUnloadCheckSync",
+        "DestroyProfileOnBrowserClose",
+        "HttpsUpgrades",
+        "HttpsFirstBalancedModeAutoEnable",
+        "LensOverlay",
+        "MediaRouter",
+        "PaintHolding",
+        "ThirdPartyStoragePartitioning",
+        "AvoidCorsURLLoaderRestartOnRedirect",
+        "TcpPortRandomizationWin",
+        "OptimizationHints",
+        "NetworkTimeServiceQuerying",
+        "AimEnabled",
+        "PreconnectToSearch",
+        "msForceBrowserSignIn",
+        "msEdgeUpdateLaunchServicesPreferredVersion",
+    ),
+}
 _SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 INSTALL_HINT = (
     "no Chromium found: install one (Debian/Ubuntu: `apt-get install -y chromium`; elsewhere "
@@ -60,7 +87,15 @@ def _playwright_download() -> Path | None:
 
 
 def launch_args(extra: tuple[str, ...] = ()) -> list[str]:
-    return [*LAUNCH_FLAGS, "--disable-blink-features=AutomationControlled", *extra]
+    return [*LAUNCH_FLAGS, "--disable-blink-features=AutomationControlled", *_disabled_features(), *extra]
+
+
+def _disabled_features() -> tuple[str, ...]:
+    """Playwright's own --disable-features plus ours, when we know Playwright's; nothing otherwise."""
+    playwright_list = _PLAYWRIGHT_DISABLED_FEATURES.get(".".join(version("playwright").split(".")[:2]))
+    if playwright_list is None:
+        return ()
+    return ("--disable-features=" + ",".join((*playwright_list, *UNUSED_FEATURES)),)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
+from playwright.sync_api import BrowserType
 
 from citewatch.config import get_settings
 from citewatch.errors import BrowserNotFound
@@ -57,6 +60,61 @@ def test_launch_flags_keep_chromium_quiet_on_a_closed_network() -> None:
     args = browser.launch_args()
     for flag in ("--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"):
         assert flag in args
+
+
+def _renderer_disabled_features(browser_type: BrowserType, **launch: Any) -> set[str]:
+    """The features a renderer of a newly launched browser runs without: Chromium hands them down on its command
+    line, once every --disable-features given to the browser has been resolved."""
+    before = set(_descendants())
+    launched = browser_type.launch(**launch)
+    try:
+        launched.new_page().goto("about:blank")
+        features: set[str] = set()
+        for pid in set(_descendants()) - before:
+            for arg in _cmdline(pid):
+                if arg.startswith("--disable-features=") and "--type=renderer" in _cmdline(pid):
+                    features |= set(arg.split("=", 1)[1].split(","))
+        return features
+    finally:
+        launched.close()
+
+
+def _descendants() -> list[int]:
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+    found, todo = [], [os.getpid()]
+    while todo:
+        current = todo.pop()
+        children = [pid for pid, parent in parents.items() if parent == current]
+        found += children
+        todo += children
+    return found
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:  # Chromium rewrites its children's argv into one space-separated string
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().split()
+    except OSError:
+        return []
+
+
+@pytest.mark.browser
+def test_launch_flags_keep_every_feature_playwright_disables(
+    browser_type: BrowserType, browser_type_launch_args: dict[str, Any]
+) -> None:
+    """Ours replace Playwright's --disable-features: they must repeat its list (read again on each upgrade)."""
+    executable = browser_type_launch_args["executable_path"]
+    playwright_own = _renderer_disabled_features(browser_type, executable_path=executable)
+    ours = _renderer_disabled_features(browser_type, executable_path=executable, args=browser.launch_args())
+    assert playwright_own, "no renderer seen: the test cannot tell which features Playwright disables"
+    assert playwright_own <= ours
+    if browser._disabled_features():
+        assert set(browser.UNUSED_FEATURES) <= ours
 
 
 def test_sessions_are_written_readable_by_the_owner_only(tmp_path: Path) -> None:
