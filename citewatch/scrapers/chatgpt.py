@@ -35,6 +35,9 @@ STABLE_S = 2.0  # engines.md §2.2: text stable ~2 s ...
 STABLE_WITH_COPY_S = 0.5  # ... shortened once the turn's copy button says the answer is complete
 CARD_WAIT_MS = 3000
 SEARCH_WAIT_MS = 1500
+# The page can show its error line before Playwright reports the refused response behind it (the event waits
+# for the response's extra header info): this long, at most, for that response before calling it a failure.
+RESPONSE_GRACE_S = 1.0
 # engines.md §2.2 "grouped citations": the pill shows one source and "+N"; its hover card pages "1/N".
 _PILL = '[data-message-author-role="assistant"] [data-testid="webpage-citation-pill"]'
 _CARD = "[data-radix-popper-content-wrapper] >> visible=true"
@@ -130,6 +133,8 @@ class ChatGPTScraper(ChatScraper):
                 text, stable_since = state["text"], now
             started = started or state["messages"] > 0 or state["stop"]
             if state["failed"]:
+                self._await_response(page, watch)
+                self._check_refused(watch)
                 if text.strip():
                     raise IncompleteAnswer("ChatGPT stopped the answer half-way with an error")
                 raise TransientCaptureError("ChatGPT answered with an error")
@@ -204,6 +209,12 @@ class ChatGPTScraper(ChatScraper):
             page.locator(_SEARCH_ON).first.wait_for(state="visible", timeout=SEARCH_WAIT_MS)
         except PlaywrightError:  # no search here (logged out): take the command back out of the prompt
             box.fill("")
+
+    @staticmethod
+    def _await_response(page: Page, watch: _Watch) -> None:
+        deadline = time.monotonic() + RESPONSE_GRACE_S
+        while not watch.responses and time.monotonic() < deadline:
+            page.wait_for_timeout(steps.POLL_S * 1000)
 
     def _check_refused(self, watch: _Watch) -> None:
         refused = watch.refused()

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page, Response
+from playwright.sync_api import Page, Request, Response
 
 from citewatch.errors import (
     BlockedError,
@@ -22,6 +22,7 @@ from citewatch.errors import (
 from citewatch.models import CaptureStatus, NetworkRecord
 
 POLL_S = 0.1
+ANSWER_POLL_S = 0.05  # the stable window is measured from timestamps: a faster poll only sees the end sooner
 START_TIMEOUT_S = 20.0  # an answer that has not started by then never will
 MAX_MARKED = 2000  # bounds the cost of marking visibility on huge pages
 
@@ -31,15 +32,18 @@ CLOUDFLARE = (
     "iframe[src*='challenges.cloudflare.com'], #turnstile-wrapper"
 )
 CAPTCHA = "iframe[src*='recaptcha'], iframe[src*='hcaptcha.com'], form#captcha-form, form[action*='/sorry/']"
+_BOT_WALL = f"{CAPTCHA}, {CLOUDFLARE}"  # one query for the usual page, which has neither
 _CLOUDFLARE_TITLE = re.compile(r"just a moment|attention required", re.IGNORECASE)
 _RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
 def check_walls(page: Page, engine: str, login_wall: tuple[str, ...] = ()) -> None:
     """Raise when the page is a bot wall, a captcha or a login wall instead of the engine's UI."""
-    if "/sorry/" in page.url or page.locator(CAPTCHA).count():
+    sorry = "/sorry/" in page.url  # Google's captcha page
+    walled = sorry or page.locator(_BOT_WALL).count() > 0
+    if walled and (sorry or page.locator(CAPTCHA).count()):
         raise BlockedError(f"captcha page at {page.url}", status=CaptureStatus.captcha)
-    if page.locator(CLOUDFLARE).count() or _CLOUDFLARE_TITLE.search(page.title()):
+    if walled or _CLOUDFLARE_TITLE.search(page.title()):
         raise BlockedError(f"bot wall (Cloudflare challenge) at {page.url}")
     for selector in login_wall:
         if page.locator(selector).first.is_visible():
@@ -128,7 +132,7 @@ def wait_until_done(
             if progress.text.strip():
                 raise IncompleteAnswer(f"the answer did not finish within {budget_s:.0f} s")
             raise TransientCaptureError(f"no answer within {budget_s:.0f} s")
-        page.wait_for_timeout(POLL_S * 1000)
+        page.wait_for_timeout(ANSWER_POLL_S * 1000)
 
 
 _MARK_JS = """
@@ -156,17 +160,28 @@ def mark_visibility(page: Page, selector: str) -> int:
 
 
 class NetworkRecorder:
-    """Keeps the responses an engine's answer arrives in (streams are read once they have finished)."""
+    """Keeps the responses an engine's answer arrives in, with the bodies of those that have finished.
+
+    A body is read only once its request has finished: Playwright's `response.text()` waits, with no bound, for
+    a stream that is still open (an answer that stalled) or for a body the page never read (ChatGPT's 403 with
+    `Cache-Control: no-store`), and the capture would never return. Such a response keeps its url and status.
+    """
 
     def __init__(self, page: Page, patterns: tuple[re.Pattern[str], ...]) -> None:
         self._responses: list[Response] = []
+        self._finished: set[Request] = set()
         self._patterns = patterns
         if patterns:
             page.on("response", self._on_response)
+            page.on("requestfinished", self._on_finished)
 
     def _on_response(self, response: Response) -> None:
         if any(p.search(response.url) for p in self._patterns):
             self._responses.append(response)
+
+    def _on_finished(self, request: Request) -> None:
+        if any(p.search(request.url) for p in self._patterns):
+            self._finished.add(request)
 
     def records(self) -> list[NetworkRecord]:
         return [
@@ -175,7 +190,7 @@ class NetworkRecorder:
                 status=response.status,
                 method=response.request.method,
                 content_type=response.headers.get("content-type"),
-                body=_body(response),
+                body=_body(response) if response.request in self._finished else "",
             )
             for response in self._responses
         ]

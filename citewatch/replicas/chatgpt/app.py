@@ -13,6 +13,7 @@ import secrets
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -127,8 +128,9 @@ async def login_page(request: Request) -> Response:
 
 async def login(request: Request) -> Response:
     """Any credentials start a session: the replica only needs the cookie a real login leaves behind."""
-    form = await request.form()
-    response = RedirectResponse(_same_origin(str(form.get("continue") or "/")), status_code=303)
+    # parsed by hand: Starlette's `request.form()` needs python-multipart, a dependency for one field
+    form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    response = RedirectResponse(_same_origin(form.get("continue", ["/"])[0]), status_code=303)
     response.set_cookie(SESSION_COOKIE, secrets.token_urlsafe(32), httponly=True, samesite="lax")
     return response
 
