@@ -25,6 +25,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from citewatch.replicas._pages import CHALLENGE_SCRIPT_PATH, challenge_script
 
+SHARED_STATIC = Path(__file__).with_name("static")  # scripts every replica page loads (events.js)
+
 # Scenario names that mean the same thing in every replica; an engine lists the ones it plays.
 NORMAL = "normal"
 SLOW = "slow"  # the answer takes SLOW_ANSWER_S (see _stream)
@@ -107,12 +109,16 @@ def replica_app(
 ) -> Starlette:
     """A Starlette app with the shared pieces around an engine's `routes`.
 
-    Adds: `/static/*` from `static_dir`, the Cloudflare challenge script the wall page loads, the
+    Adds: `/static/*` from `static_dir`, `/replica-static/*` (scripts every replica page shares), the Cloudflare
+    challenge script the wall page loads, the
     per-request `Visit` (`?scenario=` / `?answer_seconds=` on any URL, remembered in cookies) and the
     per-server `ReplicaState`.
     """
     check_scenario(options.scenario, scenarios)
-    shared: list[BaseRoute] = [Route(CHALLENGE_SCRIPT_PATH, challenge_script)]
+    shared: list[BaseRoute] = [
+        Route(CHALLENGE_SCRIPT_PATH, challenge_script),
+        Mount("/replica-static", StaticFiles(directory=SHARED_STATIC), name="replica-static"),
+    ]
     if static_dir is not None:
         shared.append(Mount("/static", StaticFiles(directory=static_dir), name="static"))
     app = Starlette(

@@ -119,30 +119,16 @@
 
   async function readStream(response, onEvent) {
     // "completed" needs message_stream_complete or [DONE]; a stream that just closes is broken.
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = "";
     let completed = false;
     try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return completed ? "completed" : "broken";
-        buffer += decoder.decode(value, { stream: true });
-        for (let cut = buffer.indexOf("\n\n"); cut >= 0; cut = buffer.indexOf("\n\n")) {
-          const block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const data = block
-            .split("\n")
-            .filter((line) => line.startsWith("data:"))
-            .map((line) => line.slice(5).replace(/^ /, ""))
-            .join("\n");
-          if (!data) continue;
-          if (data === "[DONE]") return "completed";
-          const payload = JSON.parse(data);
-          if (payload && payload.type === "message_stream_complete") completed = true;
-          onEvent(payload);
-        }
+      for await (const { data } of replicaEvents(response)) {
+        if (!data) continue;
+        if (data === "[DONE]") return "completed";
+        const payload = JSON.parse(data);
+        if (payload && payload.type === "message_stream_complete") completed = true;
+        onEvent(payload);
       }
+      return completed ? "completed" : "broken";
     } catch (error) {
       return error.name === "AbortError" ? "stopped" : "broken";
     }

@@ -389,34 +389,15 @@
     }
   }
 
-  function parseEvent(block) {
-    let name = "message";
-    const data = [];
-    for (const line of block.split("\n")) {
-      if (line.startsWith("event:")) name = line.slice(6).trim();
-      else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
-    }
-    return { name, data: data.join("\n") };
-  }
-
   async function readStream(response, onMessage) {
     // "completed" only with the final `done` message; a stream that just closes is broken.
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = "";
     try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return "broken";
-        buffer += decoder.decode(value, { stream: true });
-        for (let cut = buffer.indexOf("\n\n"); cut >= 0; cut = buffer.indexOf("\n\n")) {
-          const event = parseEvent(buffer.slice(0, cut));
-          buffer = buffer.slice(cut + 2);
-          const payload = JSON.parse(event.data);
-          onMessage(payload);
-          if (payload.done) return "completed";
-        }
+      for await (const event of replicaEvents(response)) {
+        const payload = JSON.parse(event.data);
+        onMessage(payload);
+        if (payload.done) return "completed";
       }
+      return "broken";
     } catch (error) {
       return error.name === "AbortError" ? "stopped" : "broken";
     }

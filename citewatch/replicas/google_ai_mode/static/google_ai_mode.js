@@ -37,36 +37,17 @@
     );
   }
 
-  function parseEvent(block) {
-    let name = "message";
-    const data = [];
-    for (const line of block.split("\n")) {
-      if (line.startsWith("event:")) name = line.slice(6).trim();
-      else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
-    }
-    return { name, data: data.join("\n") };
-  }
-
   async function readStream(response, onPayload) {
     // Complete only with the final payload and then the "end" event; a stream that just closes is broken.
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = "";
     let completed = false;
     try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return false;
-        buffer += decoder.decode(value, { stream: true });
-        for (let cut = buffer.indexOf("\n\n"); cut >= 0; cut = buffer.indexOf("\n\n")) {
-          const event = parseEvent(buffer.slice(0, cut));
-          buffer = buffer.slice(cut + 2);
-          if (event.name === "end") return completed;
-          const payload = JSON.parse(event.data);
-          onPayload(payload);
-          completed = Boolean(payload.done);
-        }
+      for await (const event of replicaEvents(response)) {
+        if (event.name === "end") return completed;
+        const payload = JSON.parse(event.data);
+        onPayload(payload);
+        completed = Boolean(payload.done);
       }
+      return false;
     } catch {
       return false;
     }
