@@ -110,9 +110,8 @@ def replica_app(
     """A Starlette app with the shared pieces around an engine's `routes`.
 
     Adds: `/static/*` from `static_dir`, `/replica-static/*` (scripts every replica page shares), the Cloudflare
-    challenge script the wall page loads, the
-    per-request `Visit` (`?scenario=` / `?answer_seconds=` on any URL, remembered in cookies) and the
-    per-server `ReplicaState`.
+    challenge script the wall page loads, the per-request `Visit` (`?scenario=` / `?answer_seconds=` on any URL,
+    remembered in cookies) and the per-server `ReplicaState`.
     """
     check_scenario(options.scenario, scenarios)
     shared: list[BaseRoute] = [

@@ -175,12 +175,15 @@ class NetworkRecorder:
             page.on("response", self._on_response)
             page.on("requestfinished", self._on_finished)
 
+    def _wanted(self, url: str) -> bool:
+        return any(p.search(url) for p in self._patterns)
+
     def _on_response(self, response: Response) -> None:
-        if any(p.search(response.url) for p in self._patterns):
+        if self._wanted(response.url):
             self._responses.append(response)
 
     def _on_finished(self, request: Request) -> None:
-        if any(p.search(request.url) for p in self._patterns):
+        if self._wanted(request.url):
             self._finished.add(request)
 
     def records(self) -> list[NetworkRecord]:
