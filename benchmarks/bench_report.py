@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, insert, text
 
-from citewatch.storage import Store
+from citewatch.storage import Store, run_lists
 from citewatch.storage import tables as t
 
 GOAL_S = 10.0
@@ -110,6 +110,7 @@ def generate(url: str, captures: int, prompts: int, seed: int = 0) -> None:
             t.CitationRow: [],
             t.SourceRow: [],
             t.OrganicResultRow: [],
+            t.RunListsRow: [],
         }
         ids = {"capture": 0, "citation": 0, "source": 0, "organic": 0}
 
@@ -208,6 +209,7 @@ def generate(url: str, captures: int, prompts: int, seed: int = 0) -> None:
                             "data": data,
                         }
                     )
+                    rows[t.RunListsRow].append(run_lists.row(capture_id, run_lists.from_json(data)))
                     for table, items, key in (
                         (t.CitationRow, citations, "citation"),
                         (t.SourceRow, sources, "source"),

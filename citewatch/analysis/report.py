@@ -1,9 +1,10 @@
 """The report: every metric of docs/metrics.md per prompt × engine (the window is the filter), rolled up per engine.
 
 Reading is streamed. One query lists the answered runs (newest extraction of each answered capture) in
-report order, one row per run, with its citations, sources and organic results aggregated in SQL and, with
-brands, the answer's text, blocks and highlighted names picked out of its stored record; each row becomes
-its `RunValues` (`lean_values`) without validating the whole record. A prompt × engine group is summarised
+report order, one row per run: its cited URLs, domains, sources and organic results as stored with the
+extraction (`run_lists`) or, with brands, gathered in SQL with where each citation sits, along with the
+answer's text, blocks and highlighted names picked out of its stored record; each row becomes its
+`RunValues` without validating the whole record. A prompt × engine group is summarised
 as soon as its last run arrives; an engine roll-up keeps a few compact values per run (cited domains and
 URLs, brands named), never ORM rows or whole extractions.
 
@@ -38,6 +39,7 @@ from citewatch.analysis import metrics
 from citewatch.analysis.brands import BrandMention, BrandSet, Memo, mentions_in, named_brands
 from citewatch.analysis.runs import RunValues, run_values
 from citewatch.models import Extraction
+from citewatch.storage import run_lists
 from citewatch.storage import tables as t
 from citewatch.storage.queries import (
     RECORD,
@@ -47,6 +49,7 @@ from citewatch.storage.queries import (
     answered_engines,
     cited_lists,
     prompt_texts,
+    stored_lists,
 )
 from citewatch.storage.repository import Store
 
@@ -110,6 +113,8 @@ class Repeatability:
 # brands in the same order), so their rank comparisons are kept rather than computed again.
 _rank_biased_overlap = functools.lru_cache(maxsize=1 << 16)(metrics.rank_biased_overlap)
 _kendall_tau_b = functools.lru_cache(maxsize=1 << 16)(metrics.kendall_tau_b)
+# Item rows ask for the interval of the same few (k, n) over and over (n is a group's run count).
+_wilson_interval = functools.lru_cache(maxsize=1 << 16)(metrics.wilson_interval)
 
 
 def _mean(values: Iterable[float | None]) -> float | None:
@@ -387,9 +392,9 @@ def _items(
     listed: Counter[str] = Counter()
     listed_and_cited: Counter[str] = Counter()
     if sources is not None:
-        for items, shown in zip(lists, sources, strict=True):
-            listed.update(shown)
-            listed_and_cited.update(shown.intersection(items))
+        listed = Counter(chain.from_iterable(sources))
+        both = (shown.intersection(items) for items, shown in zip(lists, sources, strict=True))
+        listed_and_cited = Counter(chain.from_iterable(both))
     ranked = sorted(runs_citing, key=lambda item: (-runs_citing[item], item))
     rows = []
     for index, item in enumerate(ranked[:keep]):
@@ -400,14 +405,14 @@ def _items(
         rows.append(
             ItemRow(
                 item=item,
-                rate=metrics.wilson_interval(runs_citing[item], n),
+                rate=_wilson_interval(runs_citing[item], n),
                 citations=runs_citing[item],
                 citation_share=runs_citing[item] / total if total else 0.0,
                 share_ci95=share_ci,
                 pawc=sum(geo) / len(geo) if geo else None,
-                retrieved=None if sources is None else metrics.wilson_interval(listed[item], n),
+                retrieved=None if sources is None else _wilson_interval(listed[item], n),
                 cited_given_retrieved=(
-                    None if sources is None else metrics.wilson_interval(listed_and_cited[item], listed[item])
+                    None if sources is None else _wilson_interval(listed_and_cited[item], listed[item])
                 ),
             )
         )
@@ -777,21 +782,19 @@ def lean_values(
     memo: Memo | None = None,
     answer: Sequence[Any] = (),
 ) -> RunValues:
-    """The RunValues of one run from its lists aggregated in SQL: U_r, D_r, S_r and the organic results exactly
-    as `run_values` defines them; no GEO sentences. With a brand set's `memo`, `answer` is what `answer_parts`
-    read (text, blocks, highlighted names), the citation lists carry their placements, and B_r and the mentions
-    are `match_mentions` of the same parts, without validating the whole stored record."""
-    source_rows = _split(sources)
+    """The RunValues of one run from its lists aggregated in SQL (`cited_lists`): U_r, D_r, S_r and the organic
+    results as `run_lists` works them out; no GEO sentences. With a brand set's `memo`, `answer` is what
+    `answer_parts` read (text, blocks, highlighted names), the citation lists carry their placements, and B_r and
+    the mentions are `match_mentions` of the same parts, without validating the whole stored record."""
     citation_rows = _split(citations)
-    # as `brands.cited_targets`: citations in reading order, then the sources the engine marks cited
-    targets = [row for row in citation_rows if row[1]]
-    targets += [row for row in source_rows if row[3] == "1" and row[1]]
-    urls = tuple(dict.fromkeys([row[1] for row in targets]))
+    shown = [(row[1], row[2], row[3] == "1") for row in _split(sources)]
+    targets = run_lists.cited_targets([(row[1], row[2]) for row in citation_rows], shown)
+    lists = run_lists.run_lists(targets, shown, [row[1] for row in _split(organic)])
     mentions: list[BrandMention] = []
     cited: frozenset[str] = frozenset()
     if memo is not None:
         text, blocks, highlights = answer
-        cited = memo.cited([(row[1], row[2]) for row in targets])
+        cited = memo.cited(targets)
         mentions = mentions_in(
             text,
             [_Block(b["index"], b["kind"], b["text"]) for b in blocks or ()],
@@ -804,11 +807,29 @@ def lean_values(
         brands=tuple(named_brands(mentions)),
         mentions=tuple(mentions),
         cited_brands=cited,
-        cited_urls=urls,
-        cited_domains=tuple(dict.fromkeys([row[2] for row in targets if row[2]])),
-        sources=frozenset([row[1] for row in source_rows if row[1]] + list(urls)),
+        cited_urls=lists.cited_urls,
+        cited_domains=lists.cited_domains,
+        sources=frozenset(lists.sources),
         sentences=(),
-        organic_urls=tuple([row[1] for row in _split(organic)]),
+        organic_urls=lists.organic_urls,
+    )
+
+
+_NOTHING: frozenset[str] = frozenset()
+
+
+def stored_values(urls: str, domains: str, sources: str, organic: str) -> RunValues:
+    """The RunValues of one run from its stored `run_lists` row (no brands, no GEO sentences)."""
+    unit = run_lists.UNIT
+    return RunValues(
+        brands=(),
+        mentions=(),
+        cited_brands=_NOTHING,
+        cited_urls=tuple(urls.split(unit)[:-1]),
+        cited_domains=tuple(domains.split(unit)[:-1]),
+        sources=frozenset(sources.split(unit)[:-1]),
+        sentences=(),
+        organic_urls=tuple(organic.split(unit)[:-1]),
     )
 
 
@@ -822,8 +843,8 @@ def _rows(store: Store, query: Any) -> Iterator[Any]:
             # SQLite's cursor already steps through the result row by row: buffering it again only costs time.
             yield from connection.execute(query)
             return
-        # The planner prices the correlated list subqueries at millions, so PostgreSQL would JIT-compile the
-        # query: compiling costs more than the whole scan (0.7 s of 1.6 s on 100,000 runs).
+        # The planner prices a brand report's correlated list subqueries at millions, so PostgreSQL would
+        # JIT-compile the query: compiling costs more than the whole scan (0.7 s of 1.6 s on 100,000 runs).
         connection.execute(text("SET LOCAL jit = off"))
         streamed = connection.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(query)
         yield from _read_ahead(streamed.partitions())
@@ -871,31 +892,49 @@ def iter_runs(
 ) -> Iterator[tuple[str, str, list[Run]]]:
     """(engine, prompt, runs oldest first) per prompt × engine, streamed from SQL.
 
-    A run is one row whose cited URLs, sources and organic results SQL has already gathered (`lean_values`);
-    brands add the answer's text, blocks and highlighted names. GEO reads the whole answer: then each run's
-    stored record is validated and goes through `run_values`, which costs far more per run.
+    A run is one row: its `run_lists`, stored with its extraction (`stored_values`). Brands need where each
+    citation sits: then its citations, sources and organic results are gathered in SQL with the answer's text,
+    blocks and highlighted names (`lean_values`). GEO reads the whole answer: then each run's stored record is
+    validated and goes through `run_values`, which costs far more per run.
     """
     with store.engine.connect() as connection:
         prompts: dict[int, str] = {row[0]: row[1] for row in connection.execute(prompt_texts(where))}
-    lean_brands = None if geo or brands is None else brands.memo()
-    record = (t.ExtractionRow.data,) if geo else answer_parts() if brands is not None else ()
-    query = cited_lists(where, placements=lean_brands is not None, record=record)
+    run: Callable[[Any], Run]
+    if geo:
+        query, run = cited_lists(where, record=(t.ExtractionRow.data,)), functools.partial(_geo_run, brands)
+    elif brands is not None:
+        query = cited_lists(where, placements=True, record=answer_parts())
+        run = functools.partial(_brand_run, brands, brands.memo())
+    else:
+        query, run = stored_lists(where), _stored_run
     key: tuple[str, int] | None = None
     group: list[Run] = []
-    for engine, prompt_id, _capture_id, started_at, citations, sources, organic, *extra in _rows(store, query):
-        if (engine, prompt_id) != key:
+    for row in _rows(store, query):
+        if (row[0], row[1]) != key:
             if key is not None:
                 yield key[0], prompts.get(key[1], ""), group
-            key, group = (engine, prompt_id), []
-        values = (
-            run_values(Extraction.model_validate(extra[0]), brands)
-            if geo
-            else lean_values(citations, sources, organic, lean_brands, extra)
-        )
-        bands = _bands(values, brands) if brands is not None else {}
-        group.append(Run(started_at, values, _url_domains(citations, sources) if geo else {}, bands))
+            key, group = (row[0], row[1]), []
+        group.append(run(row))
     if key is not None:
         yield key[0], prompts.get(key[1], ""), group
+
+
+def _stored_run(row: Any) -> Run:
+    _engine, _prompt_id, _capture_id, started_at, urls, domains, sources, organic = row
+    return Run(started_at, stored_values(urls, domains, sources, organic), {}, {})
+
+
+def _brand_run(brands: BrandSet, memo: Memo, row: Any) -> Run:
+    _engine, _prompt_id, _capture_id, started_at, citations, sources, organic, *answer = row
+    values = lean_values(citations, sources, organic, memo, answer)
+    return Run(started_at, values, {}, _bands(values, brands))
+
+
+def _geo_run(brands: BrandSet | None, row: Any) -> Run:
+    _engine, _prompt_id, _capture_id, started_at, citations, sources, _organic, record = row
+    values = run_values(Extraction.model_validate(record), brands)
+    bands = _bands(values, brands) if brands is not None else {}
+    return Run(started_at, values, _url_domains(citations, sources), bands)
 
 
 @contextmanager

@@ -19,7 +19,7 @@ MIGRATION_LOCK = 0x63697465  # any fixed number: the advisory lock that serialis
 # The newest migration's revision. Opening a store that is up to date, the common case, compares it with the
 # store's own and never imports alembic (a third of a second of every command's start-up); tests/storage
 # checks it is the head of the migrations.
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 SQLITE_BUSY_TIMEOUT_S = 30  # concurrent campaign workers wait for each other's writes instead of failing
 
 

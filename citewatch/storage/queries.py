@@ -112,6 +112,28 @@ def cited_lists(where: RunFilter, *, placements: bool = False, record: Sequence[
     return _answered(query, latest, where).order_by(*_run_order())
 
 
+def stored_lists(where: RunFilter) -> AnySelect:
+    """(engine, prompt id, capture id, started at, cited URLs, cited domains, sources, organic URLs) of every
+    answered capture's newest extraction, in report order: its `run_lists` row, one narrow row per run."""
+    latest = latest_extractions()
+    lists = t.RunListsRow
+    query = (
+        select(
+            t.Capture.engine,
+            t.Capture.prompt_id,
+            t.Capture.id,
+            t.Capture.started_at,
+            lists.cited_urls,
+            lists.cited_domains,
+            lists.sources,
+            lists.organic_urls,
+        )
+        .select_from(latest)
+        .join(lists, lists.extraction_id == latest.c.id)
+    )
+    return _answered(query, latest, where).order_by(*_run_order())
+
+
 def answered_engines(where: RunFilter) -> AnySelect:
     """(engine, runs) of the answered captures a report reads, the most runs first: how its work is shared out."""
     latest = latest_extractions()

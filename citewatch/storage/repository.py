@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from citewatch.config import get_settings
 from citewatch.errors import StorageError
 from citewatch.models import CaptureResult, CaptureStatus, Extraction, NetworkRecord, Snapshot
+from citewatch.storage import run_lists
 from citewatch.storage import tables as t
 from citewatch.storage.db import SCHEMA_REVISION, current_revision, first_line, make_engine, safe_url, upgrade
 
@@ -194,6 +195,7 @@ class Store:
             session.add(row)
             session.flush()
             session.add_all(_rows(row.id, data))
+            session.add(t.RunListsRow(**run_lists.row(row.id, run_lists.from_json(data))))
             return row.id
 
     # --- reading -------------------------------------------------------------------------------------

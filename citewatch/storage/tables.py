@@ -166,6 +166,18 @@ class SourceRow(Base):
     visible: Mapped[bool | None] = mapped_column(Boolean)
 
 
+class RunListsRow(Base):
+    """What a report reads of an extraction: its cited URLs and domains, sources and organic results, each a
+    list packed into one text (`citewatch.storage.run_lists`), written with the extraction."""
+
+    __tablename__ = "run_lists"
+    extraction_id: Mapped[int] = mapped_column(ForeignKey("extractions.id"), primary_key=True)
+    cited_urls: Mapped[str] = mapped_column(Text)
+    cited_domains: Mapped[str] = mapped_column(Text)
+    sources: Mapped[str] = mapped_column(Text)
+    organic_urls: Mapped[str] = mapped_column(Text)
+
+
 class MentionRow(Base):
     """A name the engine highlighted in the answer."""
 

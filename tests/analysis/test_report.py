@@ -22,13 +22,20 @@ import pytest
 from citewatch.analysis import metrics
 from citewatch.analysis import report as report_module
 from citewatch.analysis.brands import brands_from_table
-from citewatch.analysis.report import Options, _read_ahead, build_report, lean_values, repeatability
+from citewatch.analysis.report import (
+    Options,
+    _read_ahead,
+    build_report,
+    lean_values,
+    repeatability,
+    stored_values,
+)
 from citewatch.analysis.runs import run_values
 from citewatch.cli.report import csv_text, parse_since
 from citewatch.errors import ConfigError
 from citewatch.models import CaptureResult, CaptureStatus, Extraction
 from citewatch.storage import Store
-from citewatch.storage.queries import RunFilter, answer_parts, cited_lists
+from citewatch.storage.queries import RunFilter, answer_parts, cited_lists, stored_lists
 
 T0 = datetime(2026, 11, 1, 9, tzinfo=UTC)
 BRANDS = brands_from_table(
@@ -188,19 +195,20 @@ def test_filters(store: Store) -> None:
     assert {g.engine for g in build_report(store, RunFilter(engine="google_aio")).groups} == {"google_aio"}
 
 
-def test_lean_values_match_run_values(store: Store, build: Callable[..., Extraction]) -> None:
-    """The SQL-aggregated path and `run_values` on the stored record agree on every value they both give."""
+def test_lean_and_stored_values_match_run_values(store: Store, build: Callable[..., Extraction]) -> None:
+    """The SQL-aggregated path, the lists stored with each extraction and `run_values` on the stored record
+    agree on every value they give."""
     with store.engine.connect() as connection:
         rows = connection.execute(cited_lists(RunFilter())).all()
-    extractions = [store.latest_extraction(row[2]) for row in rows]
-    for row, extraction in zip(rows, extractions, strict=True):
-        lean, full = lean_values(*row[4:7]), run_values(extraction)
-        assert (lean.cited_urls, lean.cited_domains, lean.sources, lean.organic_urls) == (
-            full.cited_urls,
-            full.cited_domains,
-            full.sources,
-            full.organic_urls,
-        )
+        stored = {row[2]: stored_values(*row[4:]) for row in connection.execute(stored_lists(RunFilter()))}
+    assert sorted(stored) == sorted(row[2] for row in rows)
+    for row in rows:
+        full = run_values(store.latest_extraction(row[2]))
+        expected = (full.cited_urls, full.cited_domains, full.sources, full.organic_urls)
+        for values in (lean_values(*row[4:7]), stored[row[2]]):
+            assert (values.cited_urls, values.cited_domains, values.sources, values.organic_urls) == expected
+    assert any(values.organic_urls for values in stored.values())  # the google_aio run
+    assert any(len(values.sources) > len(values.cited_urls) for values in stored.values())  # sources not cited
 
 
 def test_lean_brand_values_match_run_values(store: Store, build: Callable[..., Extraction]) -> None:

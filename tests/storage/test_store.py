@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, event, func, select
+from alembic import command
+from sqlalchemy import Connection, event, func, inspect, select
 
 from citewatch.errors import StorageError
 from citewatch.models import (
@@ -29,8 +30,9 @@ from citewatch.models import (
     Source,
     SourceKind,
 )
-from citewatch.storage import Store
+from citewatch.storage import Store, upgrade
 from citewatch.storage import tables as t
+from citewatch.storage.db import alembic_config
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 
@@ -180,6 +182,18 @@ def test_row_tables_hold_every_field_of_the_extraction(store: Store, table: type
         assert [dict(row._mapping) for row in connection.execute(query)] == expected
 
 
+def test_an_extraction_stores_the_lists_a_report_reads(store: Store) -> None:
+    """U_r: cited URLs (canonical first), D_r: their known domains, S_r: sources and cited URLs, organic URLs."""
+    extraction_id = store.save_extraction(new_capture(store), extraction())
+    with store.engine.connect() as connection:
+        row = connection.execute(select(t.RunListsRow).where(t.RunListsRow.extraction_id == extraction_id)).one()
+    unit = "\x1f"
+    assert row.cited_urls == f"https://example.com/a{unit}https://b.net/x{unit}"
+    assert row.cited_domains == f"example.com{unit}"
+    assert row.sources == f"https://example.com/a{unit}https://c.org/{unit}https://b.net/x{unit}"
+    assert row.organic_urls == f"https://example.com/a{unit}"
+
+
 def test_search_queries_are_rows_in_order(store: Store) -> None:
     extraction_id = store.save_extraction(new_capture(store), extraction())
     with store.engine.connect() as connection:
@@ -285,7 +299,7 @@ KILLED_MID_EXTRACTION = """
 import os, signal, sys
 from sqlalchemy import event
 from citewatch.models import Extraction
-from citewatch.storage import Store
+from citewatch.storage import Store, upgrade
 
 store = Store.open(sys.argv[1])
 
@@ -321,7 +335,22 @@ def assert_capture_whole(store: Store, capture_id: int) -> None:
     assert store.load_snapshot(capture_id).html_bytes() == result().html.encode()
     assert store.extractions(capture_id) == []
     with store.engine.connect() as connection:
-        for table in (t.ExtractionRow, t.CitationRow, t.SourceRow):
+        for table in (t.ExtractionRow, t.CitationRow, t.SourceRow, t.RunListsRow):
             assert connection.scalar(select(func.count()).select_from(table)) == 0
     store.save_extraction(capture_id, extraction())  # the store goes on working
     assert store.latest_extraction(capture_id) == extraction()
+
+
+def test_upgrading_an_older_store_gives_its_extractions_their_lists(db_url: str) -> None:
+    """Migration 0002 fills `run_lists` for the extractions already stored, as storing them now does."""
+    with Store.open(db_url) as store:
+        for version in ("perplexity/1", "perplexity/2"):
+            store.save_extraction(new_capture(store), extraction(version))
+        with store.engine.connect() as connection:
+            written = connection.execute(select(t.RunListsRow).order_by(t.RunListsRow.extraction_id)).all()
+        command.downgrade(alembic_config(db_url), "0001")
+        assert "run_lists" not in inspect(store.engine).get_table_names()
+        upgrade(db_url, store.engine)
+        with store.engine.connect() as connection:
+            assert connection.execute(select(t.RunListsRow).order_by(t.RunListsRow.extraction_id)).all() == written
+    assert len(written) == 2 and written[0].cited_urls

@@ -26,5 +26,9 @@ given = config.attributes.get("connection")
 if given is not None:
     _run(given)
 else:
-    with make_engine(config.get_main_option("sqlalchemy.url") or "").begin() as connection:
-        _run(connection)
+    engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
+    try:
+        with engine.begin() as connection:
+            _run(connection)
+    finally:
+        engine.dispose()  # alembic run on its own: nothing else will use (or close) its pooled connection
