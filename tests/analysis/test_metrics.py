@@ -288,11 +288,29 @@ def test_bootstrap_intervals_contain_the_estimate(runs: list[list[str]]) -> None
     assert low <= m.citation_share(runs, "acme") + 1e-12 <= high + 2e-12
 
 
+def _mean_over_pairs(runs: list[frozenset[str]]) -> float:
+    pairs = list(itertools.combinations(runs, 2))
+    return sum(m.jaccard(a, b) for a, b in pairs) / len(pairs) if pairs else 1.0
+
+
 @given(st.lists(st.frozensets(st.sampled_from("abcdefgh")), max_size=12))
 def test_mean_pairwise_jaccard_is_the_mean_over_pairs(runs: list[frozenset[str]]) -> None:
-    pairs = list(itertools.combinations(runs, 2))
     # exactly: the same terms, added in the same order
-    assert m.mean_pairwise_jaccard(runs) == (sum(m.jaccard(a, b) for a, b in pairs) / len(pairs) if pairs else 1.0)
+    assert m.mean_pairwise_jaccard(runs) == _mean_over_pairs(runs)
+
+
+@given(st.lists(st.frozensets(st.sampled_from("abcdefghijklmnop")), min_size=m._COUNTED_RUNS, max_size=60))
+def test_mean_pairwise_jaccard_of_many_runs_is_the_mean_over_pairs(runs: list[frozenset[str]]) -> None:
+    assert m.mean_pairwise_jaccard(runs) == _mean_over_pairs(runs)  # the packed counters, empty runs included
+
+
+@pytest.mark.parametrize("size", [m._COUNTED_ITEMS, m._COUNTED_ITEMS + 1])
+def test_mean_pairwise_jaccard_at_the_largest_counted_run(size: int) -> None:
+    # unions up to 2 × 127 = 254 fill a counter's byte without carrying into the next run's
+    names = [f"d{i}" for i in range(2 * size)]
+    runs = [frozenset(names[i % 3 * size // 2 :][:size]) for i in range(m._COUNTED_RUNS)] + [frozenset()] * 2
+    assert max(map(len, runs)) == size
+    assert m.mean_pairwise_jaccard(runs) == _mean_over_pairs(runs)
 
 
 @given(st.lists(st.lists(st.sampled_from("abcd"), max_size=4), max_size=12), st.sampled_from("abcd"))
