@@ -10,7 +10,6 @@ from citewatch.cli._options import EngineArg
 from citewatch.cli._render import console
 from citewatch.config import get_settings
 from citewatch.engines import get_engine
-from citewatch.scrapers.auth import save_session
 
 
 def auth(
@@ -21,6 +20,9 @@ def auth(
     ] = False,
 ) -> None:
     """Open ENGINE in a browser window; log in, then press Enter. The session is saved with mode 0600."""
+    # imported when the command runs: other commands should not load Playwright
+    from citewatch.scrapers.auth import save_session
+
     path = get_settings().auth_dir / f"{engine}.json"
     console.print(f"Log in to {get_engine(engine).label} in the browser window, then press Enter here.")
     save_session(engine, path, base_url=base_url, wait=input, headless=headless)

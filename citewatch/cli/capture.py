@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,10 +12,12 @@ from citewatch.cli._render import citations_table, console, domain_frequency_tab
 from citewatch.config import get_settings
 from citewatch.engines import get_engine
 from citewatch.models import CaptureStatus
-from citewatch.runner import CaptureSummary, RetryPolicy, capture_with_retries
-from citewatch.scrapers.base import Target
-from citewatch.scrapers.browser import BrowserOptions, BrowserSession, open_browser
-from citewatch.storage import Store
+
+if TYPE_CHECKING:
+    from citewatch.runner import CaptureSummary
+    from citewatch.scrapers.base import Target
+    from citewatch.scrapers.browser import BrowserSession
+    from citewatch.storage import Store
 
 
 def capture(
@@ -38,6 +40,10 @@ def capture(
     db: DbOpt = None,
 ) -> None:
     """Capture PROMPT on ENGINE (headless by default), store each capture and print its citations."""
+    # imported when the command runs: `citewatch report` and other light commands should not load Playwright
+    from citewatch.scrapers.base import Target
+    from citewatch.scrapers.browser import BrowserOptions, open_browser
+
     settings = get_settings()
     options = BrowserOptions(
         headless=not headed,
@@ -67,6 +73,8 @@ def capture_repeated(
     store: Store, session: BrowserSession, engine: str, target: Target, *, repeat: int, kind: str
 ) -> list[CaptureSummary]:
     """Capture `repeat` times under one run, with a progress bar."""
+    from citewatch.runner import RetryPolicy, capture_with_retries
+
     run_id = store.start_run(kind=kind, label=target.prompt[:200])
     summaries: list[CaptureSummary] = []
     with progress_bar(transient=True) as progress:

@@ -7,7 +7,7 @@ engine once, so a fresh machine shows each adapter working end to end.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -17,11 +17,11 @@ from citewatch.cli._render import answer_with_markers, citations_table, console,
 from citewatch.cli.capture import capture_repeated
 from citewatch.engines import ENGINES
 from citewatch.models import CaptureStatus, Extraction
-from citewatch.replicas import serve
-from citewatch.runner import CaptureSummary
-from citewatch.scrapers.base import Target
-from citewatch.scrapers.browser import BrowserOptions, BrowserSession, open_browser
 from citewatch.storage import Store
+
+if TYPE_CHECKING:
+    from citewatch.runner import CaptureSummary
+    from citewatch.scrapers.browser import BrowserSession
 
 DEMO_PROMPTS = (
     ("best CRM for SaaS startups", 3),
@@ -38,6 +38,11 @@ def demo(
     ),
 ) -> None:
     """Capture three prompts (one three times) from the Perplexity replica, one from each other engine's, report."""
+    # imported when the command runs: other commands should not load Playwright or the replica server
+    from citewatch.replicas import serve
+    from citewatch.scrapers.base import Target
+    from citewatch.scrapers.browser import BrowserOptions, open_browser
+
     db_url = f"sqlite:///{db_path}"
     # "varying": the replica's cited sources change from run to run (seeded), as real engines' do.
     with serve("perplexity", scenario="varying", seed=DEMO_SEED) as server, Store.open(db_url) as store:
@@ -82,6 +87,9 @@ def demo(
 
 def capture_on_replica(store: Store, session: BrowserSession, engine: str) -> list[CaptureSummary]:
     """One capture of TOUR_PROMPT from `engine`'s replica, in its normal scenario."""
+    from citewatch.replicas import serve
+    from citewatch.scrapers.base import Target
+
     with serve(engine) as server:
         target = Target(prompt=TOUR_PROMPT, base_url=f"{server.url}/", timeout_s=60)
         return capture_repeated(store, session, engine, target, repeat=1, kind="demo")

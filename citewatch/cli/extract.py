@@ -11,7 +11,6 @@ import typer
 from citewatch.cli._options import EngineArg, FormatOpt, OutputFormat
 from citewatch.cli._render import answer_with_markers, citations_table, console, sources_table
 from citewatch.errors import ConfigError
-from citewatch.extract import extract_html
 
 
 def extract(
@@ -21,6 +20,9 @@ def extract(
     output_format: FormatOpt = OutputFormat.table,
 ) -> None:
     """Extract answer, citations and sources from FILE; JSON is the documented Extraction record."""
+    # imported when the command runs: other commands should not load lxml and the extractors
+    from citewatch.extract import extract_html
+
     try:
         data = file.read_bytes()
     except OSError as exc:

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-import citewatch.extract.evaluate as evaluate
 from citewatch.cli._options import DbOpt, open_store
 from citewatch.cli._render import console
 
@@ -25,6 +24,9 @@ def add(
     db: DbOpt = None,
 ) -> None:
     """Copy a stored capture into fixtures/ENGINE/NAME/ with its golden expected.json (review it!)."""
+    # imported when the command runs: other commands should not load lxml and the extractors
+    import citewatch.extract.evaluate as evaluate
+
     with open_store(db) as store:
         snapshot = store.load_snapshot(capture_id)
     folder = evaluate.add_fixture(snapshot, name, root)
@@ -40,6 +42,8 @@ def check(
     ] = False,
 ) -> None:
     """Precision/recall/F1 of citations and sources per engine against the pinned floors."""
+    import citewatch.extract.evaluate as evaluate
+
     scores = evaluate.evaluate(root)
     table = Table(title="Extraction quality on fixtures", title_justify="left")
     for column in ("engine", "cases", "citations P/R/F1", "sources P/R/F1"):

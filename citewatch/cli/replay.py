@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import track
@@ -11,7 +11,9 @@ from rich.progress import track
 from citewatch.cli._options import DbOpt, EngineOpt, open_store
 from citewatch.cli._render import console
 from citewatch.errors import ConfigError
-from citewatch.replay import Change, render, replay
+
+if TYPE_CHECKING:
+    from citewatch.replay import Change
 
 
 def replay_command(
@@ -26,6 +28,9 @@ def replay_command(
     db: DbOpt = None,
 ) -> None:
     """Re-run the current extractors over stored snapshots, store new versions, print what changed."""
+    # imported when the command runs: other commands should not load Playwright, lxml and the extractors
+    from citewatch.replay import render, replay
+
     if [capture is not None, engine is not None, all_captures].count(True) != 1:
         raise ConfigError("say which captures to replay: exactly one of --capture ID, --engine E or --all")
     with open_store(db) as store:

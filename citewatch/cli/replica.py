@@ -9,7 +9,6 @@ import typer
 
 from citewatch.cli._options import EngineArg
 from citewatch.cli._render import console
-from citewatch.replicas import serve
 
 
 def replica(
@@ -23,7 +22,9 @@ def replica(
     list_scenarios: Annotated[bool, typer.Option("--list-scenarios", help="Print the scenarios and exit.")] = False,
 ) -> None:
     """Serve ENGINE's replica until Ctrl+C; `?scenario=NAME` on a URL overrides the scenario."""
+    # the replica server is imported when the command runs: other commands should not load Starlette and Uvicorn
     from citewatch.engines import get_engine
+    from citewatch.replicas import serve
 
     if list_scenarios:
         console.print(", ".join(get_engine(engine).replica.scenarios))

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from citewatch import batch
-from citewatch.batch import JobOutcome, JobState
-from citewatch.campaign import Campaign, Job, expand, load_campaign, schedule_slot
 from citewatch.cli._options import DbOpt, open_store
 from citewatch.cli._render import console, progress_bar
 from citewatch.config import get_settings
-from citewatch.runner import RetryPolicy
-from citewatch.scrapers.browser import BrowserOptions
+
+if TYPE_CHECKING:
+    from citewatch import batch
+    from citewatch.batch import JobOutcome, JobState
+    from citewatch.campaign import Campaign, Job
 
 QUEUE_POLL_S = 1.0
 
@@ -34,6 +34,12 @@ def run(
     db: DbOpt = None,
 ) -> None:
     """Run a campaign slot: skips finished jobs, retries unfinished ones, exits 1 when something needs attention."""
+    # imported when the command runs: `citewatch report` and other light commands should not load Playwright
+    from citewatch import batch
+    from citewatch.campaign import expand, load_campaign, schedule_slot
+    from citewatch.runner import RetryPolicy
+    from citewatch.scrapers.browser import BrowserOptions
+
     campaign = load_campaign(campaign_file)
     slot = slot or schedule_slot(campaign)
     db_url = db or get_settings().db_url
@@ -79,7 +85,8 @@ def run(
 
 
 def _run_queued(campaign: Campaign, jobs: list[Job], *, run_id: int, db_url: str, wait: bool) -> None:
-    from citewatch import queue  # Celery is only loaded for the distributed path
+    from citewatch import batch, queue  # Celery is only loaded for the distributed path
+    from citewatch.batch import JobState
 
     sent = queue.enqueue(queue.make_app(), campaign, jobs, run_id)
     console.print(f"sent {sent} jobs to {queue.broker_url()}; workers store into {db_url}")

@@ -7,9 +7,7 @@ from typing import Annotated
 
 import typer
 
-from citewatch.campaign import load_campaign
 from citewatch.cli._render import console
-from citewatch.schedule import entries
 
 
 def schedule(
@@ -17,6 +15,10 @@ def schedule(
     workdir: Annotated[Path, typer.Option(help="Directory the scheduled run starts in.")] = Path(),
 ) -> None:
     """Print a crontab line and a systemd service + timer that run the campaign on its schedule."""
+    # imported when the command runs: other commands should not load croniter
+    from citewatch.campaign import load_campaign
+    from citewatch.schedule import entries
+
     campaign = load_campaign(campaign_file)
     found = entries(campaign, campaign_file, workdir=workdir.resolve())
     console.print("# crontab -e, then add:", markup=False)
