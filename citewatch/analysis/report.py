@@ -820,16 +820,16 @@ _NOTHING: frozenset[str] = frozenset()
 
 def stored_values(urls: str, domains: str, sources: str, organic: str) -> RunValues:
     """The RunValues of one run from its stored `run_lists` row (no brands, no GEO sentences)."""
-    unit = run_lists.UNIT
+    unpack = run_lists.unpack
     return RunValues(
         brands=(),
         mentions=(),
         cited_brands=_NOTHING,
-        cited_urls=tuple(urls.split(unit)[:-1]),
-        cited_domains=tuple(domains.split(unit)[:-1]),
-        sources=frozenset(sources.split(unit)[:-1]),
+        cited_urls=tuple(unpack(urls)),
+        cited_domains=tuple(unpack(domains)),
+        sources=frozenset(unpack(sources)),
         sentences=(),
-        organic_urls=tuple(organic.split(unit)[:-1]),
+        organic_urls=tuple(unpack(organic)),
     )
 
 
