@@ -60,9 +60,15 @@ class CitationKind(StrEnum):
 
 
 class SourceKind(StrEnum):
+    """Where a shown source sits. Widgets of cards inside or beside an answer (carousels, place, product and
+    video cards) are sources of their own kind, never citations: a citation is an occurrence in the prose."""
+
     listed = "listed"  # an entry of the sources list, tab or panel
     card = "card"  # a source card beside or under the answer
     place = "place"  # a place or entity card (maps)
+    carousel = "carousel"  # a card of a carousel widget in the answer (news, articles)
+    product = "product"  # a product card (shopping widget)
+    video = "video"  # a video card or embedded video (YouTube)
     retrieved = "retrieved"  # retrieved by the engine (network stream) but not shown as a source
     unused = "unused"  # shown in an "unused sources" list (Gemini Deep Research)
 
