@@ -61,14 +61,15 @@ class CitationKind(StrEnum):
 
 class SourceKind(StrEnum):
     """Where a shown source sits. Widgets of cards inside or beside an answer (carousels, place, product and
-    video cards) are sources of their own kind, never citations: a citation is an occurrence in the prose."""
+    video cards) are sources of their own kind, never citations: a citation is an occurrence in the prose. A page
+    that is both a widget card and cited in the prose is one source of the card's kind (docs/extraction.md)."""
 
-    listed = "listed"  # an entry of the sources list, tab or panel
-    card = "card"  # a source card beside or under the answer
-    place = "place"  # a place or entity card (maps)
+    listed = "listed"  # an entry of the sources list, tab or panel (ChatGPT: what its citations point at)
+    card = "card"  # a source card beside or under the answer, or a widget card of no more specific kind
+    place = "place"  # a place or business card (maps widget, place cards)
     carousel = "carousel"  # a card of a carousel widget in the answer (news, articles)
-    product = "product"  # a product card (shopping widget)
-    video = "video"  # a video card or embedded video (YouTube)
+    product = "product"  # a product card (shopping widget or tab)
+    video = "video"  # a card pointing at a video page or playing one, whatever widget holds it
     retrieved = "retrieved"  # retrieved by the engine (network stream) but not shown as a source
     unused = "unused"  # shown in an "unused sources" list (Gemini Deep Research)
 

@@ -20,11 +20,13 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from lxml import etree
 
 from citewatch.extract import contracts
+from citewatch.extract._cards import CARD_LINKS, card_source, merge_shown, read_cards
 from citewatch.extract._html import (
     Anchor,
     Element,
@@ -52,7 +54,7 @@ from citewatch.models import (
     SourceKind,
 )
 
-EXTRACTOR_VERSION = "chatgpt/1"
+EXTRACTOR_VERSION = "chatgpt/2"
 
 
 # Attributes are tested through attribute steps (`//@id[. = 'x']/parent::*`), as `with_class` explains.
@@ -64,13 +66,41 @@ MESSAGE_MARKDOWN = etree.XPath(f"{with_class('markdown', 'descendant::div')}[not
 PILL_TESTID = "webpage-citation-pill"
 PILL_HREF = etree.XPath("string(.//a[@href][1]/@href)")
 PILL_ALT = etree.XPath("string(.//a[@alt][1]/@alt)")
-# engines.md §2.2 "widgets in prose": weather, business maps, place cards; their links are sources, their
-# text is not prose.
-WIDGET_TESTIDS = frozenset({"dil-widget-shell", "businesses-map-widget"})
-PLACE_WIDGETS = frozenset({"businesses-map-widget"})
-_WIDGET_TESTS = " or ".join(f". = {testid!r}" for testid in sorted(WIDGET_TESTIDS))
-WIDGETS = etree.XPath(f"descendant-or-self::*/@data-testid[{_WIDGET_TESTS}]/parent::*")
-WIDGET_LINKS = etree.XPath("descendant::a[@href]")
+# engines.md §2.2 "widgets in prose" and the news carousel `div[data-testid=nav-list-widget]` (a track of
+# `snap-start` cards, each an `a[href][alt=<url>]` holding the site line, the headline and the date): blocks of
+# cards inside the answer. Their cards are sources of the widget's kind, never citations, and their text is not
+# prose. A widget is found by its data-testid (the known ones; any other `*widget*` testid takes its kind from the
+# words in it), and, were the testids renamed, by its structure: a `div.not-prose` block of links (how ChatGPT
+# sets its widgets apart from the markdown), or a track of two or more `snap-start` cards.
+WIDGET_KINDS: dict[str, SourceKind] = {
+    "nav-list-widget": SourceKind.carousel,
+    "businesses-map-widget": SourceKind.place,
+    "dil-widget-shell": SourceKind.card,  # weather
+}
+WIDGET_WORDS: tuple[tuple[str, SourceKind], ...] = (
+    ("product", SourceKind.product),
+    ("shopping", SourceKind.product),
+    ("video", SourceKind.video),
+    ("youtube", SourceKind.video),
+    ("business", SourceKind.place),
+    ("place", SourceKind.place),
+    ("map", SourceKind.place),
+    ("local", SourceKind.place),
+    ("nav-list", SourceKind.carousel),
+    ("carousel", SourceKind.carousel),
+    ("news", SourceKind.carousel),
+)
+TESTID_WIDGETS = etree.XPath(
+    "descendant-or-self::*/@data-testid[contains(., 'widget') or contains(., 'carousel')]/parent::*"
+)
+TESTIDS = etree.XPath("descendant-or-self::*/@data-testid")
+NOT_PROSE_WIDGETS = etree.XPath(f"{with_class('not-prose', 'descendant::div')}[descendant::a[@href]]")
+CARD_TRACKS = etree.XPath(f"{with_class('snap-start', 'descendant::div')}[descendant::a[@href]]/parent::*")
+_MIN_TRACK_CARDS = 2
+HOLDS_PILL = etree.XPath(f"boolean(descendant::*/@data-testid[. = '{PILL_TESTID}'])")
+# engines.md §2.3: the stream's widget references (`type: nav_list`, marker `navlist<title>turn0news1,…`) list
+# the cards of a carousel: shown sources, not citations of the prose.
+WIDGET_REFERENCES: dict[str, SourceKind] = {"nav_list": SourceKind.carousel}
 # KaTeX: the TeX source in the MathML annotation is the readable form of a formula.
 KATEX = etree.XPath(f"{with_class('katex', 'descendant::span')}[not(ancestor::span[{has_class('katex')}])]")
 TEX_SOURCE = etree.XPath("string(descendant::annotation[@encoding='application/x-tex'])")
@@ -123,7 +153,8 @@ def extract(snapshot: Snapshot) -> Extraction:
     roots = [root for message in messages for root in (MESSAGE_MARKDOWN(message) or [message])]
     for root in roots:
         _readable_math(root)
-    walked = walk_answer(roots, is_citation=_is_pill, skip=_skip)
+    widgets = _widgets(roots)
+    walked = walk_answer(roots, is_citation=_is_pill, skip=partial(_skip, widgets=widgets))
     result.answer = walked.answer
     if not walked.answer.text.strip() and not walked.citations:
         result.status = _no_answer_status(tree, messages, stream, result.warnings)
@@ -140,7 +171,7 @@ def extract(snapshot: Snapshot) -> Extraction:
         for position, citation in enumerate(sorted([*pills, *links], key=_reading_order), start=1)
     ]
     result.warnings += _disagreements(pills, stream)
-    result.sources = _sources(result.citations, _widget_sources(roots), stream)
+    result.sources = _sources(result.citations, widgets, stream, result.warnings)
     result.mentions = walked.mentions
     result.search_queries = stream.queries
     result.warnings += contracts.check(result, expect_citations=bool(stream.references))
@@ -154,8 +185,8 @@ def _is_pill(el: Element) -> bool:
     return el.get("data-testid") == PILL_TESTID
 
 
-def _skip(el: Element) -> bool:
-    if el.get("data-testid") in WIDGET_TESTIDS or not _SKIP_CLASSES.isdisjoint((el.get("class") or "").split()):
+def _skip(el: Element, *, widgets: dict[Element, SourceKind]) -> bool:
+    if el in widgets or not _SKIP_CLASSES.isdisjoint((el.get("class") or "").split()):
         return True
     # A code block's header strip (its language, "Copy code") sits beside the code inside the same <pre>.
     return el.tag == "div" and next(el.iterancestors("pre"), None) is not None and next(el.iter("code"), None) is None
@@ -276,30 +307,46 @@ def _link_target(link: Element) -> UrlFields | None:
     return None if canonical is None or domain in _INTERNAL_DOMAINS else (raw, canonical, domain)
 
 
-def _widget_sources(roots: list[Element]) -> list[tuple[Element, SourceKind]]:
-    found: list[tuple[Element, SourceKind]] = []
+def _widgets(roots: list[Element]) -> dict[Element, SourceKind]:
+    """The answer's widgets (outermost ones, in document order) with the kind of their cards. A block that holds
+    a citation pill is prose, whatever it looks like."""
+    found: list[Element] = []
     for root in roots:
-        for widget in WIDGETS(root):
-            kind = SourceKind.place if widget.get("data-testid") in PLACE_WIDGETS else SourceKind.card
-            found += [(link, kind) for link in WIDGET_LINKS(widget)]
-    return found
+        found += TESTID_WIDGETS(root) + NOT_PROSE_WIDGETS(root)
+        found += [track for track in CARD_TRACKS(root) if _is_track(track)]
+    unique = {el: None for el in found if el not in roots and not HOLDS_PILL(el)}
+    outermost = {el for el in unique if not any(parent in unique for parent in el.iterancestors())}
+    in_order = [el for root in roots for el in root.iter() if el in outermost] if len(outermost) > 1 else outermost
+    return {el: _widget_kind(el) for el in in_order}
 
 
-def _sources(citations: list[Citation], widgets: list[tuple[Element, SourceKind]], stream: StreamData) -> list[Source]:
+def _is_track(el: Element) -> bool:
+    cards = [child for child in el if "snap-start" in (child.get("class") or "").split() and CARD_LINKS(child)]
+    return len(cards) >= _MIN_TRACK_CARDS
+
+
+def _widget_kind(widget: Element) -> SourceKind:
+    """The kind its own testid (or the first inner one) names in its words; else a carousel when it holds a card
+    track, else plain cards."""
+    for testid in TESTIDS(widget):
+        kind = WIDGET_KINDS.get(testid) or next((k for word, k in WIDGET_WORDS if word in testid), None)
+        if kind is not None:
+            return kind
+    tracks = [widget, *CARD_TRACKS(widget)]
+    return SourceKind.carousel if any(_is_track(track) for track in tracks) else SourceKind.card
+
+
+def _sources(
+    citations: list[Citation], widgets: dict[Element, SourceKind], stream: StreamData, warnings: list[str]
+) -> list[Source]:
     """What the answer points at, in the order ChatGPT's sources panel lists it: cited sources first (in
-    reading order), then widget links, then the results the search retrieved but the answer did not cite."""
+    reading order), then the cards of its widgets, then the results the search retrieved but the answer did not
+    cite. A cited URL that is also a widget card is one source of the card's kind."""
     cited = {c.canonical_url for c in citations if c.canonical_url}
-    sources: list[Source] = []
-    seen: set[str] = set()
-
-    def add(source: Source) -> None:
-        if source.canonical_url and source.canonical_url not in seen:
-            seen.add(source.canonical_url)
-            sources.append(source.model_copy(update={"position": len(sources) + 1}))
-
+    found: list[Source] = []
     for citation in citations:
         known = stream.results_by_url.get(citation.canonical_url or "")
-        add(
+        found.append(
             Source(
                 position=0,
                 kind=SourceKind.listed,
@@ -314,38 +361,45 @@ def _sources(citations: list[Citation], widgets: list[tuple[Element, SourceKind]
                 visible=citation.visible,
             )
         )
-    for link, kind in widgets:
-        raw, canonical, domain = url_fields(link.get("href"))
-        if canonical is None or domain in _INTERNAL_DOMAINS:
-            continue
-        add(
-            Source(
-                position=0,
-                kind=kind,
-                url=raw,
-                canonical_url=canonical,
-                domain=domain,
-                title=text_of(link) or link.get("aria-label"),
-                cited=canonical in cited,
-                visible=visible_of(link),
+    for widget, kind in widgets.items():
+        for card in read_cards(widget, _link_target, dated=kind is SourceKind.carousel):
+            source = card_source(card, kind, cited)
+            known = stream.results_by_url.get(card.canonical_url)
+            if known is not None:
+                source = source.model_copy(
+                    update={
+                        "title": source.title or known.title,
+                        "site_name": source.site_name or known.site,
+                        "snippet": known.snippet,
+                        "published": known.published or source.published,  # the stream's is a full date
+                    }
+                )
+            found.append(source)
+    shown = set(widgets.values())
+    for kind, items in stream.widgets:
+        if kind not in shown:
+            warnings.append(
+                f"{contracts.ENGINE_CHANGED}: the stream shows a {kind} widget of {len(items)} card(s) "
+                "that was not found in the page"
             )
-        )
-    for result in stream.results:
-        add(
-            Source(
-                position=0,
-                kind=SourceKind.retrieved,
-                url=result.url,
-                canonical_url=result.canonical_url,
-                domain=result.domain,
-                title=result.title,
-                site_name=result.site,
-                snippet=result.snippet,
-                published=result.published,
-                cited=result.canonical_url in cited,
-            )
-        )
-    return sources
+        found += [_stream_source(item, kind, cited) for item in items]
+    found += [_stream_source(result, SourceKind.retrieved, cited) for result in stream.results]
+    return merge_shown(found)
+
+
+def _stream_source(result: Result, kind: SourceKind, cited: set[str]) -> Source:
+    return Source(
+        position=0,
+        kind=kind,
+        url=result.url,
+        canonical_url=result.canonical_url,
+        domain=result.domain,
+        title=result.title,
+        site_name=result.site,
+        snippet=result.snippet,
+        published=result.published,
+        cited=result.canonical_url in cited,
+    )
 
 
 def _disagreements(pills: list[Citation], stream: StreamData) -> list[str]:
@@ -393,6 +447,7 @@ class StreamData:
     queries: list[str] = field(default_factory=list)
     results: list[Result] = field(default_factory=list)  # retrieved search results, in stream order
     references: list[list[Result]] = field(default_factory=list)  # one per cited place, in text order
+    widgets: list[tuple[SourceKind, list[Result]]] = field(default_factory=list)  # cards of widget references
     results_by_url: dict[str, Result] = field(default_factory=dict)
     blocked: str | None = None  # the URL of a conversation call a bot wall refused
     warnings: list[str] = field(default_factory=list)
@@ -414,7 +469,8 @@ def read_stream(records: Iterable[NetworkRecord]) -> StreamData:
             data.warnings.append(f"the conversation stream at {record.url} held no readable message")
         for message in messages:
             _collect(message, data)
-    for result in [*data.results, *(r for ref in data.references for r in ref)]:
+    listed = [*data.references, *(cards for _, cards in data.widgets)]
+    for result in [*data.results, *(r for items in listed for r in items)]:
         data.results_by_url.setdefault(result.canonical_url, result)
     data.queries = list(dict.fromkeys(data.queries))
     return data
@@ -566,6 +622,12 @@ def _collect(message: dict[str, Any], data: StreamData) -> None:
         data.results += [r for r in map(_result, _dicts(group.get("entries"))) if r is not None]
     references = sorted(_dicts(metadata.get("content_references")), key=_start_index)
     for reference in references:
+        widget = WIDGET_REFERENCES.get(str(reference.get("type")))
+        if widget is not None:
+            cards = [r for r in map(_result, _dicts(reference.get("items"))) if r is not None]
+            if cards:
+                data.widgets.append((widget, cards))
+            continue
         items = [r for r in map(_result, _reference_items(reference)) if r is not None]
         if items:
             data.references.append(items)

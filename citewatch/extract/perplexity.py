@@ -13,6 +13,7 @@ import re
 from lxml import etree
 
 from citewatch.extract import contracts
+from citewatch.extract._cards import VIDEO_DOMAINS, WIDGET_KINDS, merge_shown
 from citewatch.extract._html import (
     Anchor,
     Element,
@@ -40,7 +41,7 @@ from citewatch.models import (
     SourceKind,
 )
 
-EXTRACTOR_VERSION = "perplexity/1"
+EXTRACTOR_VERSION = "perplexity/2"
 
 # Attributes are tested through attribute steps (`//@id[. = 'x']/parent::*`), as `with_class` explains.
 _PROSE = has_class("prose")
@@ -58,11 +59,26 @@ MARKDOWN_PROSE = etree.XPath(
 )
 # engines.md §1.2, yoonbae81
 LEGACY_PROSE = etree.XPath("//div/@class[contains(., 'prose')]/parent::*[@data-renderer='lm']")
-# engines.md §1.2 sources panel: the Links tab's panel, then its external links.
+# engines.md §1.2 sources panel: the Links tab's panel, then its external links (every list in it).
+_EXTERNAL_LINK = "a[starts-with(@href, 'http')][not(contains(@href, 'perplexity.ai'))]"
 SOURCE_LINKS = etree.XPath(
     "//div/@role[. = 'tabpanel']/parent::*[substring(@id, string-length(@id) - 15) = '-content-sources']"
-    "//a[starts-with(@href, 'http')][not(contains(@href, 'perplexity.ai'))]"
+    f"//{_EXTERNAL_LINK}"
 )
+# The saved threads (captures/perplexity) give every turn a panel per result tab beside Answer and Links:
+# `-content-images`, `-videos`, `-shopping`, `-places`, `-hotels`, `-news`, `-jobs`, empty until the tab is opened.
+# Their cards are sources of their kind, never citations.
+CARD_PANELS: dict[str, SourceKind] = {
+    "videos": SourceKind.video,
+    "shopping": SourceKind.product,
+    "places": SourceKind.place,
+    "hotels": SourceKind.place,
+    "images": SourceKind.card,
+    "news": SourceKind.card,
+    "jobs": SourceKind.card,
+}
+TAB_PANELS = etree.XPath("//div/@role[. = 'tabpanel']/parent::*[contains(@id, '-content-')]")
+PANEL_LINKS = etree.XPath(f"descendant::{_EXTERNAL_LINK}")
 SOURCE_SITE = etree.XPath("string(descendant::span/@class[contains(., 'line-clamp-1')]/parent::*)")
 SOURCE_TITLE = etree.XPath("string(descendant::div/@class[contains(., 'font-medium')]/parent::*)")
 SOURCE_SNIPPET = etree.XPath("string(descendant::div/@class[contains(., 'line-clamp-3')]/parent::*)")
@@ -180,43 +196,46 @@ def _link_target(link: Element) -> UrlFields | None:
 
 
 def _sources(tree: Element, citations: list[Citation], warnings: list[str]) -> list[Source]:
+    """The Links panel's entries, then the cards of every other result tab the page holds, one per canonical
+    URL in display order (a page shown as a video or product card takes that kind)."""
     cited = {c.canonical_url for c in citations if c.canonical_url}
-    sources: list[Source] = []
-    seen: set[str] = set()
-    for link in display_order(SOURCE_LINKS(tree)):
-        raw, canonical, domain = url_fields(link.get("href"))
-        if canonical is None or canonical in seen:
-            continue
-        seen.add(canonical)
-        sources.append(
+    listed = [_link_source(link, SourceKind.listed, cited) for link in display_order(SOURCE_LINKS(tree))]
+    cards = [
+        _link_source(link, kind, cited)
+        for panel in TAB_PANELS(tree)
+        if (kind := CARD_PANELS.get((panel.get("id") or "").rpartition("-content-")[2])) is not None
+        for link in display_order(PANEL_LINKS(panel))
+    ]
+    derived: list[Source] = []
+    if not any(s.canonical_url for s in listed) and cited:
+        warnings.append("sources panel not captured; sources derived from the citations")
+        derived = [
             Source(
-                position=len(sources) + 1,
+                position=0,
                 kind=SourceKind.listed,
-                url=raw,
-                canonical_url=canonical,
-                domain=domain,
-                title=norm(SOURCE_TITLE(link)) or None,
-                site_name=norm(SOURCE_SITE(link)) or None,
-                snippet=norm(SOURCE_SNIPPET(link)) or None,
-                cited=canonical in cited,
-                visible=visible_of(link),
+                url=citation.url,
+                canonical_url=citation.canonical_url,
+                domain=citation.domain,
+                title=citation.title,
+                cited=True,
             )
-        )
-    if sources or not cited:
-        return sources
-    warnings.append("sources panel not captured; sources derived from the citations")
-    for citation in citations:
-        if citation.canonical_url and citation.canonical_url not in seen:
-            seen.add(citation.canonical_url)
-            sources.append(
-                Source(
-                    position=len(sources) + 1,
-                    kind=SourceKind.listed,
-                    url=citation.url,
-                    canonical_url=citation.canonical_url,
-                    domain=citation.domain,
-                    title=citation.title,
-                    cited=True,
-                )
-            )
-    return sources
+            for citation in citations
+            if citation.canonical_url
+        ]
+    return merge_shown([*listed, *derived, *cards])
+
+
+def _link_source(link: Element, kind: SourceKind, cited: set[str]) -> Source:
+    raw, canonical, domain = url_fields(link.get("href"))
+    return Source(
+        position=0,
+        kind=SourceKind.video if kind in WIDGET_KINDS and domain in VIDEO_DOMAINS else kind,
+        url=raw,
+        canonical_url=canonical,
+        domain=domain,
+        title=norm(SOURCE_TITLE(link)) or None,
+        site_name=norm(SOURCE_SITE(link)) or None,
+        snippet=norm(SOURCE_SNIPPET(link)) or None,
+        cited=canonical in cited,
+        visible=visible_of(link),
+    )

@@ -106,7 +106,13 @@ class ChatGPTScraper(ChatScraper):
     # engines.md §2.3: the conversation stream, and the sentinel gate whose 403 comes first when blocked.
     network: ClassVar[tuple[re.Pattern[str], ...]] = (CONVERSATION_URL, re.compile(r"/backend-(?:api|anon)/sentinel/"))
     citation_marks = '[data-testid="webpage-citation-pill"], [data-message-author-role="assistant"] .markdown a[href]'
-    source_marks = '[data-testid="businesses-map-widget"] a[href], [data-testid="dil-widget-shell"] a[href]'
+    # engines.md §2.2 "widgets in prose" (the news carousel nav-list-widget, map, place and product widgets): their
+    # cards are sources; the extractor finds them by testid and by their not-prose block.
+    source_marks = (
+        '[data-message-author-role="assistant"] [data-testid*="widget"] a[href],'
+        ' [data-message-author-role="assistant"] [data-testid*="carousel"] a[href],'
+        ' [data-message-author-role="assistant"] .not-prose a[href]'
+    )
 
     def __init__(self) -> None:
         self._watches: weakref.WeakKeyDictionary[Page, _Watch] = weakref.WeakKeyDictionary()

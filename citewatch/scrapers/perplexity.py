@@ -9,6 +9,7 @@ from typing import ClassVar
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
+from citewatch.extract.perplexity import CARD_PANELS
 from citewatch.scrapers.base import ChatScraper
 
 # engines.md §1.2: grouped chips read "wikipedia+2"; the popover lists every source behind the chip.
@@ -38,7 +39,8 @@ class PerplexityScraper(ChatScraper):
     login_wall = ('div[role="dialog"][aria-modal="true"]:has-text("Sign in")',)
     network: ClassVar[tuple[re.Pattern[str], ...]] = (re.compile(r"/rest/sse/perplexity_ask"),)  # §1.3
     citation_marks = 'span.citation, div[id^="markdown-content-"] a[href]'
-    source_marks = '[role="tabpanel"][id$="-content-sources"] a[href]'
+    # The Links panel, and the result tabs whose cards the extractor reads as sources of their kind.
+    source_marks = ", ".join(f'[role="tabpanel"][id$="-content-{tab}"] a[href]' for tab in ("sources", *CARD_PANELS))
     sources_tab = 'button[role="tab"][id$="-trigger-sources"] >> visible=true'  # §1.2: a hidden twin exists
     sources_links = '[role="tabpanel"][id$="-content-sources"] a[href^="http"]'
 

@@ -23,6 +23,7 @@ from citewatch.scrapers.chatgpt import save_auth
 pytestmark = pytest.mark.browser
 
 PROMPT = "What are the best budget noise-cancelling headphones?"  # the replica's stored headphones answer
+NEWS_PROMPT = "Any news on the Riverside Bridge?"  # the replica's stored news answer, with a carousel
 SEARCHED_NOT_RUN = "web search was asked for but did not run"
 LOGIN_WAIT_S = 30.0  # bounds the wait for the login form's POST (it submits itself 0.3 s after loading)
 PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]")
@@ -51,12 +52,12 @@ def chatgpt(replica):
 def capture(store, session, fast_retries):
     """Capture one prompt from a replica server the way `citewatch capture --web-search` does."""
 
-    def run(server, *, timeout_s=30, web_search=True, browser_session=None, policy=fast_retries):
+    def run(server, *, prompt=PROMPT, timeout_s=30, web_search=True, browser_session=None, policy=fast_retries):
         return capture_with_retries(
             store,
             browser_session or session,
             "chatgpt",
-            Target(prompt=PROMPT, base_url=f"{server.url}/", timeout_s=timeout_s, web_search=web_search),
+            Target(prompt=prompt, base_url=f"{server.url}/", timeout_s=timeout_s, web_search=web_search),
             run_id=store.start_run(kind="test"),
             policy=policy,
         )
@@ -136,6 +137,40 @@ def test_normal_answer_with_pills_queries_and_uncited_results(store, capture, ch
     assert record.account == "anonymous"  # no saved session
     assert re.search(r"/c/[0-9a-f-]{36}$", record.url)  # the conversation's own URL
     assert store.latest_extraction(summary.capture_id) == extraction
+
+
+def test_news_carousel_cards_are_sources_of_kind_carousel_not_citations(store, capture, chatgpt) -> None:
+    """The cards of a news carousel (nav-list-widget) are shown sources; only the pills cite in the prose."""
+    summary = capture(chatgpt(), prompt=NEWS_PROMPT)
+    assert summary.status is CaptureStatus.answered, summary.error
+    extraction = summary.extraction
+    assert extraction.status is ExtractionStatus.answered and extraction.warnings == []
+    dom = dom_of(store, summary.capture_id)
+    cards = dom.xpath("//*[@data-testid='nav-list-widget']//a[@href]")
+    assert len(cards) == 4 and all(card.get("data-cw-visible") == "1" for card in cards)
+    ap, bbc, reuters, video = (
+        "https://apnews.com/article/riverside-bridge-reopens-after-repairs-4f1c2a",
+        "https://www.bbc.co.uk/news/articles/riverside-bridge-cycle-lanes",
+        "https://www.reuters.com/world/uk/riverside-bridge-repair-bill-rises-2025-11-21/",
+        "https://www.youtube.com/watch?v=rB7qL2mXw0c",
+    )
+    council = "https://www.riversidecouncil.gov.uk/news/bridge-weight-limit"
+    assert cited_chips(extraction) == [ap, bbc, council]
+    links = [c.canonical_url for c in extraction.citations if c.kind is CitationKind.inline_link]
+    assert links == ["https://www.riversidecouncil.gov.uk/roadworks"]  # no card link is a citation
+    sources = {s.canonical_url: s for s in extraction.sources}
+    assert [u for u, s in sources.items() if s.kind is SourceKind.carousel] == [ap, bbc, reuters]
+    assert sources[video].kind is SourceKind.video
+    # A card is cited only where a pill in the prose points at the same page.
+    assert [sources[u].cited for u in (ap, bbc, reuters, video)] == [True, True, False, False]
+    reuters_card = sources[reuters]
+    assert (reuters_card.title, reuters_card.site_name) == (
+        "Riverside Bridge repair bill rises to 48 million pounds",
+        "Reuters",
+    )
+    assert reuters_card.visible is True and reuters_card.published
+    assert "repair bill rises" not in extraction.answer.text  # a card's headline is not prose
+    assert not PRIVATE_USE.search(extraction.answer.text)
 
 
 def test_grouped_pills_are_paged_through_to_every_source(store, capture, chatgpt) -> None:

@@ -1,8 +1,9 @@
 """The replica's answers: a few stored prompts, and a generic answer built from any other prompt.
 
 An answer is the markdown ChatGPT writes, where `[n]` cites the nth page its web search retrieved (a run
-`[1][4]` is one grouped pill), the fan-out queries the search ran, and every page it retrieved: some are
-never cited, as on the real site (engines.md §2.3: `search_result_groups` hold more than the pills show).
+`[1][4]` is one grouped pill) and a line `{navlist <title>|1,2}` shows those pages as a news carousel, the
+fan-out queries the search ran, and every page it retrieved: some are never cited, as on the real site
+(engines.md §2.3: `search_result_groups` hold more than the pills show).
 Pages are realistic sites with invented titles and snippets.
 """
 
@@ -202,9 +203,69 @@ Insulation and draught-proofing cost more up front but reduce heating demand for
     ),
 )
 
+_NEWS = Answer(
+    markdown="""\
+The Riverside Bridge reopened to traffic on Monday after eight months of repairs, a week ahead of schedule.[1]
+
+{navlist Riverside Bridge reopening|1,2,3,4}
+
+## What changed
+
+- **Cycle lanes**: the deck now carries a protected cycle lane on each side.[2]
+- **Weight limit**: lorries over 18 tonnes still have to use the ring road until the spring inspection.[5]
+
+The council's [roadworks map](https://www.riversidecouncil.gov.uk/roadworks) shows the closures that remain.""",
+    pages=(
+        Page(
+            "https://apnews.com/article/riverside-bridge-reopens-after-repairs-4f1c2a",
+            "Riverside Bridge reopens a week early after eight months of repairs",
+            "AP News",
+            "Drivers crossed the river again on Monday morning as the last barriers came down.",
+            "2025-11-24",
+        ),
+        Page(
+            "https://www.bbc.co.uk/news/articles/riverside-bridge-cycle-lanes",
+            "Riverside Bridge: what the new cycle lanes mean for commuters",
+            "BBC News",
+            "The repaired bridge is the first in the city with kerb-protected lanes in both directions.",
+            "2025-11-24",
+        ),
+        Page(
+            "https://www.reuters.com/world/uk/riverside-bridge-repair-bill-rises-2025-11-21/",
+            "Riverside Bridge repair bill rises to 48 million pounds",
+            "Reuters",
+            "Extra steelwork found during the repairs added a fifth to the original estimate.",
+            "2025-11-21",
+        ),
+        Page(
+            "https://www.youtube.com/watch?v=rB7qL2mXw0c",
+            "Riverside Bridge reopening: the first cars cross",
+            "YouTube",
+            "Footage of the reopening ceremony and the first traffic on the bridge.",
+            "2025-11-24",
+        ),
+        Page(
+            "https://www.riversidecouncil.gov.uk/news/bridge-weight-limit",
+            "Weight limit stays on Riverside Bridge until spring",
+            "Riverside Council",
+            "Heavy goods vehicles must keep using the ring road until the structure is inspected again.",
+            "2025-11-20",
+        ),
+        Page(
+            "https://www.localgov.co.uk/bridge-repairs-funding-round",
+            "Councils bid for bridge repair funding",
+            "LocalGov",
+            "A new funding round opens for councils with ageing river crossings.",
+            "2025-10-02",
+        ),
+    ),
+    queries=("Riverside Bridge reopening news", "Riverside Bridge repairs latest"),
+)
+
 _STORED = (
     _Stored(re.compile(r"\bheadphones?\b|\bnoise[- ]cancell?ing\b"), _HEADPHONES),
     _Stored(re.compile(r"\belectric(?:ity)? bills?\b|\bsave energy\b"), _ENERGY),
+    _Stored(re.compile(r"\bnews\b|\briverside bridge\b"), _NEWS),
 )
 
 

@@ -7,7 +7,9 @@ continuing the last path, `"o": "patch"` batching several), then `message_stream
 A searched answer has three messages: the assistant's search call (`metadata.search_model_queries`), the
 tool's results (`metadata.search_result_groups`, filled by `append` patches) and the answer, whose text
 cites results with private-use markers (`\\ue200cite\\ue202turn0search3\\ue201`) resolved at the end by
-`metadata.content_references`.
+`metadata.content_references`. A news carousel is a marker of its own, on a line of its own
+(`\\ue200navlist\\ue202<title>\\ue202turn0search1,turn0search2\\ue201`), resolved by a `nav_list` reference whose
+items are its cards.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ FINAL_EVENTS = 3  # the closing patch, message_stream_complete and [DONE]: what 
 STALL_S = 600.0  # a stalled stream sends nothing more for this long (the client gives up first)
 MODEL_SLUG = "gpt-5-2"
 _MARKER_RUN = re.compile(r"(?:\[\d+\])+")
+# The corpus's carousel line `{navlist <title>|1,4,5}` (pages by their [n] numbers).
+_NAVLIST = re.compile(r"\{navlist (?P<title>[^|}]+)\|(?P<pages>\d+(?:,\d+)*)\}")
 _INLINE_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
 _DONE = b"data: [DONE]\n\n"
 
@@ -48,6 +52,11 @@ def marker(ref_indexes: Sequence[int]) -> str:
     return f"{CITE_START}cite{refs}{CITE_END}"
 
 
+def navlist_marker(title: str, ref_indexes: Sequence[int]) -> str:
+    refs = ",".join(f"turn0search{index}" for index in ref_indexes)
+    return f"{CITE_START}navlist{CITE_SEPARATOR}{title}{CITE_SEPARATOR}{refs}{CITE_END}"
+
+
 @dataclass(frozen=True)
 class Played:
     """An answer as one scenario plays it: the text ChatGPT streams, and what the search found and cited."""
@@ -61,26 +70,31 @@ class Played:
 def play(answer: Answer, *, search: bool, grouped: bool, order: Sequence[int] | None = None) -> Played:
     """Turn `[n]` runs into markers (only the first of a run unless `grouped`); `order` remaps which page the
     nth citation points at (the varying scenario). Without search the answer cites nothing."""
-    if not search:
-        plain = _INLINE_LINK.sub(r"\1", _MARKER_RUN.sub("", answer.markdown))
-        return Played(text=plain, queries=(), pages=(), references=())
+    if not search:  # without a search there is nothing to cite and no news to show
+        plain = _INLINE_LINK.sub(r"\1", _MARKER_RUN.sub("", _NAVLIST.sub("", answer.markdown)))
+        return Played(text=re.sub(r"\n{3,}", "\n\n", plain), queries=(), pages=(), references=())
     pages = answer.pages
     remap = list(order) if order is not None else list(range(len(pages)))
     pieces: list[str] = []
     references: list[dict[str, Any]] = []
     cursor = 0
-    for run in _MARKER_RUN.finditer(answer.markdown):
+    for run in re.finditer(f"{_MARKER_RUN.pattern}|{_NAVLIST.pattern}", answer.markdown):
         pieces.append(answer.markdown[cursor : run.start()])
         cursor = run.end()
-        indexes = [remap[int(n) - 1] for n in re.findall(r"\d+", run.group())]
-        indexes = list(dict.fromkeys(indexes if grouped else indexes[:1]))
         start = sum(len(piece) for piece in pieces)
-        matched = marker(indexes)
+        if run.group("title"):
+            indexes = [remap[int(n) - 1] for n in run.group("pages").split(",")]
+            matched = navlist_marker(run.group("title"), indexes)
+            references.append(_navlist_reference(matched, start, run.group("title"), [(i, pages[i]) for i in indexes]))
+        else:
+            indexes = [remap[int(n) - 1] for n in re.findall(r"\d+", run.group())]
+            indexes = list(dict.fromkeys(indexes if grouped else indexes[:1]))
+            matched = marker(indexes)
+            references.append(_reference(matched, start, [(i, pages[i]) for i in indexes]))
         pieces.append(matched)
-        references.append(_reference(matched, start, [(i, pages[i]) for i in indexes]))
     pieces.append(answer.markdown[cursor:])
     text = "".join(pieces)
-    cited = list(dict.fromkeys(item["url"] for ref in references for item in ref["items"]))
+    cited = list(dict.fromkeys(item["url"] for ref in references for item in ref["items"] if ref["type"] != "nav_list"))
     footnote = {
         "matched_text": " ",
         "start_idx": len(text),
@@ -113,6 +127,30 @@ def _reference(matched: str, start: int, cited: list[tuple[int, Page]]) -> dict[
             for index, page in cited
         ],
         "refs": [{"turn_index": 0, "ref_type": "search", "ref_index": index} for index, _ in cited],
+        "prompt_text": matched,
+    }
+
+
+def _navlist_reference(matched: str, start: int, title: str, cards: list[tuple[int, Page]]) -> dict[str, Any]:
+    """A carousel's reference (engines.md §2.3 `type: nav_list`): its cards, which the prose does not cite."""
+    return {
+        "matched_text": matched,
+        "start_idx": start,
+        "end_idx": start + len(matched),
+        "alt": "\n".join(f"- [{page.site}]({with_utm(page.url)})" for _, page in cards),
+        "type": "nav_list",
+        "title": title,
+        "items": [
+            {
+                "title": page.title,
+                "url": with_utm(page.url),
+                "pub_date": _epoch(page.published),
+                "attribution": page.site,
+                "thumbnail_url": None,
+            }
+            for _, page in cards
+        ],
+        "refs": [{"turn_index": 0, "ref_type": "search", "ref_index": index} for index, _ in cards],
         "prompt_text": matched,
     }
 

@@ -4,7 +4,8 @@
  * conversation: the composer (div#prompt-textarea logged in, textarea#mobile-composer-prompt logged out), the
  * submit slot (voice / send-button / stop-button), the turns (article[data-turn] > [data-message-author-role]
  * > div.markdown, whose id is `request-placeholder-*` until the real message arrives and whose class is
- * result-thinking, then streaming-animation), the citation pills and their hover cards paged "1/N", the copy
+ * result-thinking, then streaming-animation), the citation pills and their hover cards paged "1/N", the news
+ * carousel (div[data-testid=nav-list-widget], a track of snap-start cards: favicon and site, headline, date), the copy
  * button of a finished turn, the error line, the login and cookie dialogs. Change one of them here and the
  * scraper and the extractor must change too. Vanilla JS, no build step: the server sends this file as it is.
  */
@@ -139,6 +140,9 @@
   // Bold, inline link, inline code, or a citation marker (engines.md §2.3: `\ue200cite\ue202turn0search3\ue201`).
   const INLINE = /\*\*(.+?)\*\*|\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)|`([^`]+)`|(\ue200cite(?:\ue202turn\d+\w+?\d+)+\ue201)/g;
   const LIST_ITEM = /^\s*([-*]|\d+\.)\s+/;
+  // A news carousel on a line of its own (engines.md §2.3: `\ue200navlist\ue202<title>\ue202turn0news1,…\ue201`).
+  const NAVLIST = /^\ue200navlist\ue202([^\ue202]*)\ue202([^\ue201]*)\ue201$/;
+  const SHORT_DATE = { month: "short", day: "numeric", year: "numeric", timeZone: "UTC" };
   const HEADING = /^(#{1,3})\s+(.*)$/;
 
   function pillHtml(sources) {
@@ -156,6 +160,33 @@
       `<span class="relative start-0 bottom-0 flex h-full w-full items-center"><span class="flex h-4 w-full ` +
       `items-center justify-between overflow-hidden" style="opacity: 1; transform: none"><span class="max-w-[15ch] ` +
       `grow truncate overflow-hidden text-center">${esc(hostLabel(first.url))}</span>${extra}</span></span></a></span></span>`
+    );
+  }
+
+  function carouselCard(source) {
+    // The structure of a real nav-list card: one link holding the thumbnail, the site line, the headline, the date.
+    const url = esc(withUtm(source.url));
+    const date = source.pub_date ? new Date(source.pub_date * 1000).toLocaleDateString("en-US", SHORT_DATE) : "";
+    return (
+      `<div class="shrink-0 snap-start basis-[calc((100%-2rem)/3)] carousel-card"><div class="h-full w-full ` +
+      `bg-token-bg-primary cursor-pointer border-token-border-default border rounded-xl overflow-hidden">` +
+      `<a href="${url}" class="flex flex-col items-center gap-4 overflow-hidden pb-6" target="_blank" rel="noopener" ` +
+      `alt="${url}"><div class="relative h-36 w-full overflow-hidden carousel-thumb"></div>` +
+      `<div class="flex flex-col gap-2 overflow-hidden px-4 text-ellipsis"><div class="text-token-text-primary flex ` +
+      `items-center gap-1.5 text-xs"><div class="relative inline-block shrink-0"><img src="/static/favicon.svg?domain=` +
+      `${esc(hostLabel(source.url))}" class="icon-xs my-0 rounded-full" width="16" height="16" alt=""></div>` +
+      `${esc(source.attribution || hostLabel(source.url))}</div><div class="text-token-text-primary decoration-token-link ` +
+      `line-clamp-5 text-sm font-medium">${esc(source.title)}</div><div class="text-token-text-secondary text-xs">` +
+      `${esc(date)}</div></div></a></div></div>`
+    );
+  }
+
+  function carouselHtml(refs, results) {
+    const cards = Array.from(refs.matchAll(/turn(\d+)(\w+?)(\d+)/g), (m) => results.get(Number(m[3]))).filter(Boolean);
+    if (!cards.length) return "";
+    return (
+      `<div class="mb-1 mt-6" data-testid="nav-list-widget"><div class="relative"><div class="flex flex-row gap-4 py-2 ` +
+      `carousel-track">${cards.map(carouselCard).join("")}</div></div></div>`
     );
   }
 
@@ -196,7 +227,11 @@
     while (i < lines.length) {
       const line = lines[i];
       const heading = HEADING.exec(line);
-      if (heading) {
+      const carousel = NAVLIST.exec(line.trim());
+      if (carousel) {
+        out.push(carouselHtml(carousel[2], results));
+        i += 1;
+      } else if (heading) {
         out.push(`<h${heading[1].length + 1}>${inline(heading[2])}</h${heading[1].length + 1}>`);
         i += 1;
       } else if (LIST_ITEM.test(line)) {
