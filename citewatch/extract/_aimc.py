@@ -19,7 +19,7 @@ shapes seen in the captures:
   (`Hrp5ac`, `IKOKE`: the carousel a list item's button opens).
 The source id is the join key with the source cards `div[data-src-id]`. A button whose islands are not in
 the snapshot is still reported, in reading order, with no URL (a heading's button usually: its islands
-load when it is opened), or with the links the scraper saw when it opened it (`data-cw-group-urls`).
+are not in the saved page).
 Nothing here matches visible text: the UI is localised.
 """
 
@@ -39,7 +39,6 @@ from citewatch.extract._html import (
     Anchor,
     Element,
     WalkedAnswer,
-    captured_group,
     class_text,
     default_block_kind,
     display_order,
@@ -248,11 +247,6 @@ def _island_entry(row: object) -> tuple[str, _Linked] | None:
     return None
 
 
-def _opened(button: Element) -> list[_Linked]:
-    """The links the scraper saw behind a button it opened (`data-cw-group-urls`), when its islands are missing."""
-    return [_Linked(src_id=None, url=url, title=title) for url, title in captured_group(button) or () if url]
-
-
 def citations(
     anchors: list[Anchor], linked: dict[str, list[_Linked]], cards: dict[str, Source], warnings: list[str]
 ) -> list[Citation]:
@@ -262,7 +256,7 @@ def citations(
     for anchor in anchors:
         button = anchor.element
         uuid = button.get("data-icl-uuid") or ""
-        entries = linked.get(uuid) or _opened(button)
+        entries = linked.get(uuid, [])
         if not entries:
             unresolved += 1
         # One button standing for several sources (or for sources the snapshot does not hold) is a group.
