@@ -100,6 +100,12 @@ _HEADING_CLASS = "pyPiTc"
 # (any language: the year is what makes it a date, so "Step 1 — …" stays snippet).
 _DATED = re.compile(r"^(?P<date>[^—]{0,30}?(?<!\d)(?:19|20)\d{2}(?!\d)[^—]{0,12}?)\s+—\s+(?P<rest>.+)$", re.S)
 
+# What a module shows besides an answer, left out when judging whether it shows text no layout here reads:
+# its label and headings, controls, and what hides itself.
+_CHROME_TAGS = frozenset({"script", "style", "svg", "noscript", "template", "button", "h1", "h2", "h3", "h4"})
+_CHROME_ROLES = frozenset({"heading", "button", "progressbar", "dialog", "menu"})
+_STILL_GENERATING = "the AI Overview was still generating when the page was saved"
+
 
 def extract(snapshot: Snapshot) -> Extraction:
     tree = parse(snapshot.html)
@@ -178,9 +184,6 @@ def _read_component(
     return broken
 
 
-_STILL_GENERATING = "the AI Overview was still generating when the page was saved"
-
-
 def _generating(module: Element) -> bool:
     return any(shown(el) for el in GENERATING(module))
 
@@ -203,11 +206,6 @@ def _without_overview(result: Extraction, module: Element, root: Element, wall: 
     else:
         result.status = ExtractionStatus.error
         result.warnings.append(f"{contracts.ENGINE_CHANGED}: the AI Overview module shows text in no known layout")
-
-
-# What a module shows besides an answer: its label, controls, and what hides itself.
-_CHROME_TAGS = frozenset({"script", "style", "svg", "noscript", "template", "button", "h1", "h2", "h3", "h4"})
-_CHROME_ROLES = frozenset({"heading", "button", "progressbar", "dialog", "menu"})
 
 
 def _shown_text(el: Element) -> str:
