@@ -1,26 +1,28 @@
 """Reading a Google results page around its AI answer: walls, organic results, "People also ask".
 
-Shared by the `google_aio` and `google_ai_mode` extractors. The API is three functions:
+Shared by the `google_aio` and `google_ai_mode` extractors. The API is four functions:
 
 - `google_wall(tree, url, html)`: `captcha`, `blocked` or `consent_required` when the page is a Google wall
   (the `/sorry/` captcha, the consent interstitial) instead of results; None otherwise.
 - `organic_results(tree, url)`: the classic results of the page, in rank order, deduplicated by URL.
 - `related_questions(tree)`: the "People also ask" questions.
+- `shown(el)`: whether an element was displayed (Google keeps placeholders and previews in the DOM, hidden).
 
 Nothing matches visible text: the UI is localised (engines.md §7 "Locale"); hooks are ids and data attributes.
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from lxml import etree
 
-from citewatch.extract._html import Element, detect_wall, first, text_of, with_class
+from citewatch.extract._html import Element, detect_wall, first, text_of, visible_of, with_class
 from citewatch.extract._urls import url_fields
 from citewatch.models import ExtractionStatus, OrganicResult
 
-__all__ = ["google_wall", "organic_results", "related_questions"]
+__all__ = ["google_wall", "organic_results", "related_questions", "shown"]
 
 DEFAULT_ORIGIN = "https://www.google.com"
 
@@ -44,6 +46,8 @@ RESULT_BOX = etree.XPath("ancestor::*[@data-hveid][@lang][1] | ancestor::*[@data
 RESULT_SNIPPET = etree.XPath(
     f"descendant::*/@data-snf[. = 'nke7rc']/parent::* | {with_class('VwiC3b', 'descendant::div')}"
 )
+# engines.md §4.3: what hides an element on a stored page without the scraper's marks.
+_HIDING_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.IGNORECASE)
 # "People also ask": the question is the pair's `data-q` attribute (its text is the localised question too).
 RELATED_QUESTIONS = etree.XPath("//@data-initq/parent::*/descendant::*/@data-q")
 
@@ -107,3 +111,21 @@ def related_questions(tree: Element) -> list[str]:
 def _is_google(domain: str | None) -> bool:
     """Links back into Google (other verticals, "More results") are not organic results."""
     return domain is not None and domain.split(".", 1)[0] == "google"
+
+
+def shown(el: Element) -> bool:
+    """Whether `el` was displayed: the scraper's visibility mark when it recorded one, else no hiding style,
+    `hidden` attribute or `aria-hidden="true"` on the element or an ancestor (engines.md §4.3: a finished
+    overview keeps its "not available" and "can't generate" placeholders in the DOM, hidden)."""
+    mark = visible_of(el)
+    if mark is not None:
+        return mark
+    return not any(hides(node) for node in (el, *el.iterancestors()))
+
+
+def hides(el: Element) -> bool:
+    """`el` itself hides what it holds (style, `hidden`, `aria-hidden`)."""
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    style = el.get("style")
+    return bool(style) and _HIDING_STYLE.search(style or "") is not None

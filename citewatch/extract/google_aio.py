@@ -11,7 +11,15 @@ opens, so the scraper opens each one and writes what the panel listed onto the c
 as cited (the list holds the overview's references).
 
 The source list `li.LLtSOc a.KEVENd` is rendered twice (the short list beside the text, the full list
-behind "Show all"), so it is deduplicated by canonical URL.
+behind "Show all"), and may be split over several `<ul>`: every entry of the module is read, then
+deduplicated by canonical URL.
+
+Since November 2025 (engines.md §4.3) the module holds the AI Mode answer component instead
+(`div[data-subtree=aimc]`, read by `_aimc`): citation buttons resolved through comment islands, source cards
+`div[data-src-id]` and, on some pages, the old `li.LLtSOc` list beside them; both are sources, merged in
+display order. Whether the overview is there, failed, unavailable or still generating is decided from what
+the page displayed (`_google.shown`), never from a placeholder's presence: both layouts keep their
+placeholders in the DOM, hidden.
 """
 
 from __future__ import annotations
@@ -20,8 +28,8 @@ import re
 
 from lxml import etree
 
-from citewatch.extract import contracts
-from citewatch.extract._google import google_wall, organic_results, origin_of, related_questions
+from citewatch.extract import _aimc, contracts
+from citewatch.extract._google import google_wall, hides, organic_results, origin_of, related_questions, shown
 from citewatch.extract._html import (
     Anchor,
     Element,
@@ -31,6 +39,7 @@ from citewatch.extract._html import (
     display_order,
     first,
     has_class,
+    inline_links,
     norm,
     parse,
     truncation_warning,
@@ -50,24 +59,32 @@ from citewatch.models import (
     SourceKind,
 )
 
-EXTRACTOR_VERSION = "google_aio/1"
+EXTRACTOR_VERSION = "google_aio/2"
 
 
 # Attributes are tested through attribute steps (`//@id[. = 'x']/parent::*`), as `with_class` explains.
 # engines.md §4.2: the module `div[data-mcpr]` (its outermost one; the mfc subtree inside carries the
-# attribute too), then its answer root `#m-x-content`.
+# attribute too), then its answer root `#m-x-content`; a fragment saved without them may hold only the
+# answer component of engines.md §4.3.
 MODULE = etree.XPath(
     "//div/@data-mcpr/parent::*[not(ancestor::div[@data-mcpr])]"
     " | //@id[. = 'm-x-content']/parent::*[not(ancestor::div[@data-mcpr])]"
+    " | //div/@data-subtree[. = 'aimc']/parent::*[not(ancestor::div[@data-mcpr] or ancestor::*[@id = 'm-x-content'])]"
 )
 ANSWER_ROOT = etree.XPath("descendant-or-self::*/@id[. = 'm-x-content']/parent::*")
 # engines.md §4.2 "text": one span per sentence.
 SENTENCES = etree.XPath("descendant::span[@data-huuid]")
 # engines.md §4.2 "citation cluster": span.pjBG2e[data-cid] > div.NPrrbc[data-cid][data-uuids].
 CLUSTERS = etree.XPath("descendant::div[@data-cid][@data-uuids]")
-# engines.md §4.2 "failure states": placeholders that are always in the module, shown by style when they apply.
+# engines.md §4.2 "failure states", §4.3: placeholders that are always in the module, shown when they apply.
 NOT_AVAILABLE = etree.XPath("descendant::span[@jsname='lGsj1']")
 CANNOT_GENERATE = etree.XPath("descendant::span[@jsname='L1sC6e']")
+# engines.md §4.2 "Async/deferred AIO": the "Generating" preview `.hoqQCc.MyTwIe`; §5.2 the loading
+# indicators of the answer component (huge-ai-search: `[aria-busy=true]`, `[role=progressbar]`).
+GENERATING = etree.XPath(
+    f"{with_class('MyTwIe', 'descendant::div')}[{has_class('hoqQCc')}]"
+    " | descendant::*/@aria-busy[. = 'true']/parent::* | descendant::*/@role[. = 'progressbar']/parent::*"
+)
 # engines.md §4.2: "Show more AI Overview" (jsname rPRdsc, trigger.OiPALb) with its expanded state.
 SHOW_MORE = etree.XPath(
     "descendant::*/@aria-expanded[. = 'false']/parent::*[@jsname='rPRdsc' or @jsaction='trigger.OiPALb']"
@@ -82,6 +99,12 @@ _HEADING_CLASS = "pyPiTc"
 # A source snippet starts with its page's date when Google knows it: "31 Dec 2024 — text…", "5 März 2024 — …"
 # (any language: the year is what makes it a date, so "Step 1 — …" stays snippet).
 _DATED = re.compile(r"^(?P<date>[^—]{0,30}?(?<!\d)(?:19|20)\d{2}(?!\d)[^—]{0,12}?)\s+—\s+(?P<rest>.+)$", re.S)
+
+# What a module shows besides an answer, left out when judging whether it shows text no layout here reads:
+# its label and headings, controls, and what hides itself.
+_CHROME_TAGS = frozenset({"script", "style", "svg", "noscript", "template", "button", "h1", "h2", "h3", "h4"})
+_CHROME_ROLES = frozenset({"heading", "button", "progressbar", "dialog", "menu"})
+_STILL_GENERATING = "the AI Overview was still generating when the page was saved"
 
 
 def extract(snapshot: Snapshot) -> Extraction:
@@ -102,50 +125,99 @@ def extract(snapshot: Snapshot) -> Extraction:
         return result
     root = first(ANSWER_ROOT(module))
     root = module if root is None else root
+    base = origin_of(snapshot.url)
+    component = _aimc.answer_container(root)
+    if component is not None:
+        broken = _read_component(result, module, component, wall, base)
+    else:
+        broken = _read_sentences(result, module, root, wall, base)
+    if result.status is not ExtractionStatus.answered:
+        return result
+    if SHOW_MORE(module):
+        result.warnings.append('the AI Overview was collapsed ("Show more" not opened): it may be cut short')
+    result.warnings += contracts.check(result, expect_citations=True) + broken
+    return result
+
+
+def _read_sentences(
+    result: Extraction, module: Element, root: Element, wall: ExtractionStatus | None, base: str
+) -> list[str]:
+    """The July 2025 layout (engines.md §4.2): sentences, citation clusters, the source list. Returns the
+    layout's broken contracts."""
     sentences = SENTENCES(root)
     if not sentences:
-        result.status, reason = _without_overview(module, wall)
-        if reason:
-            result.warnings.append(reason)
-        return result
-
+        _without_overview(result, module, root, wall)
+        return []
     result.status = ExtractionStatus.answered
     walked = _walk(root, sentences)
     result.answer = walked.answer
     result.mentions = walked.mentions
     result.citations = _citations(walked.citations, result.warnings)
-    result.sources = _sources(module, result.citations, origin_of(snapshot.url))
-    if SHOW_MORE(module):
-        result.warnings.append('the AI Overview was collapsed ("Show more" not opened): it may be cut short')
-    result.warnings += _contracts(result, root, sentences)
-    return result
+    result.sources = _sources(module, result.citations, base)
+    return _cluster_contracts(result, root, sentences)
 
 
-def _without_overview(module: Element, wall: ExtractionStatus | None) -> tuple[ExtractionStatus, str | None]:
-    """Why the module has no text: a wall over it, Google's own placeholders, or an overview still loading."""
+def _read_component(
+    result: Extraction, module: Element, component: Element, wall: ExtractionStatus | None, base: str
+) -> list[str]:
+    """The current layout (engines.md §4.3): the AI Mode answer component inside the module. Returns the
+    layout's broken contracts."""
+    walked = _aimc.walk(component)
+    if not walked.answer.text.strip() and not walked.citations:
+        _without_overview(result, module, component, wall)
+        return []
+    result.answer = walked.answer
+    result.status = ExtractionStatus.answered
+    if _generating(module):  # saved mid-stream: what arrived is kept, but it is not the whole overview
+        result.status = ExtractionStatus.error
+        result.warnings.append(_STILL_GENERATING)
+    cards = _aimc.cards(module)
+    by_id = {card_id: card for card_id, card in cards if card_id}
+    result.citations = _aimc.citations(walked.citations, _aimc.islands(module), by_id, result.warnings)
+    result.citations += inline_links(walked.links, _aimc.link_target, start=len(result.citations) + 1)
+    shown_sources = [*(card for _, card in cards), *_listed(module, base), *_cited_only(result.citations)]
+    result.sources = _aimc.merge_sources([*shown_sources, *_aimc.videos(component)], result.citations)
+    result.mentions = _aimc.mentions(walked.mentions, result.answer.blocks)
+    broken = _aimc.unresolved_contract(result, walked.citations)
+    if walked.citations and not any(s.kind is not SourceKind.video for s in result.sources):
+        broken.append(f"{contracts.ENGINE_CHANGED}: the overview cites but no source card or list was found")
+    return broken
+
+
+def _generating(module: Element) -> bool:
+    return any(shown(el) for el in GENERATING(module))
+
+
+def _without_overview(result: Extraction, module: Element, root: Element, wall: ExtractionStatus | None) -> None:
+    """Why the module has no text: a wall over it, Google's own placeholders (when displayed), an overview
+    still loading, or a module whose text is in no layout known here."""
     if wall is not None:
-        return wall, None
-    if any(_shown(el, module) for el in CANNOT_GENERATE(module)):
-        return ExtractionStatus.error, "the engine could not generate an AI Overview for this search"
-    if any(_shown(el, module) for el in NOT_AVAILABLE(module)):
-        return ExtractionStatus.no_answer, "the engine said an AI Overview is not available for this search"
-    # The module is on the page but its text never arrived (deferred /async/folsrch overview, engines.md §4.2).
-    return ExtractionStatus.error, "the AI Overview was still generating when the page was saved"
+        result.status = wall
+    elif any(shown(el) for el in CANNOT_GENERATE(module)):
+        result.status = ExtractionStatus.error
+        result.warnings.append("the engine could not generate an AI Overview for this search")
+    elif any(shown(el) for el in NOT_AVAILABLE(module)):
+        result.status = ExtractionStatus.no_answer
+        result.warnings.append("the engine said an AI Overview is not available for this search")
+    elif _generating(module) or not _shown_text(root).strip():
+        # The module is on the page but its text never arrived (deferred /async/folsrch overview, engines.md §4.2).
+        result.status = ExtractionStatus.error
+        result.warnings.append(_STILL_GENERATING)
+    else:
+        result.status = ExtractionStatus.error
+        result.warnings.append(f"{contracts.ENGINE_CHANGED}: the AI Overview module shows text in no known layout")
 
 
-def _shown(el: Element, root: Element) -> bool:
-    """Google keeps both placeholders in every module and hides the unused ones with `display:none`."""
-    mark = visible_of(el)
-    if mark is not None:
-        return mark
-    node: Element | None = el
-    while node is not None:
-        if "display:none" in (node.get("style") or "").replace(" ", ""):
-            return False
-        if node is root:
-            return True
-        node = node.getparent()
-    return True
+def _shown_text(el: Element) -> str:
+    """The text a reader saw in `el`, leaving out what is hidden and the module's own chrome."""
+    if el.tag in _CHROME_TAGS or el.get("role") in _CHROME_ROLES or hides(el) or visible_of(el) is False:
+        return ""
+    parts = [el.text or ""]
+    for child in el:
+        if isinstance(child.tag, str):
+            parts.append(_shown_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
 
 
 def _walk(root: Element, sentences: list[Element]) -> WalkedAnswer:
@@ -228,51 +300,55 @@ def _citations(anchors: list[Anchor], warnings: list[str]) -> list[Citation]:
 
 
 def _sources(module: Element, citations: list[Citation], base: str) -> list[Source]:
-    """The source list, deduplicated, then any cluster link the list did not show ("Show all" not opened)."""
-    clustered = {c.canonical_url for c in citations if c.canonical_url}
+    """The source list, deduplicated, then any cluster link the list did not show ("Show all" not opened).
+    Unless every cluster was opened, every listed source counts as cited (the list holds the references)."""
     all_opened = bool(citations) and all(c.url for c in citations)
-    sources: list[Source] = []
-    by_url: dict[str, Source] = {}
+    shown = [*_listed(module, base), *_cited_only(citations)]
+    return _aimc.merge_sources(shown, citations, all_cited=not all_opened)
+
+
+def _listed(module: Element, base: str) -> list[Source]:
+    """Every entry of every source list of the module (`li.LLtSOc a.KEVENd`, in all its `<ul>`), in display
+    order, not yet deduplicated."""
+    entries: list[Source] = []
     for link in display_order(SOURCE_LINKS(module)):
         raw, canonical, domain = url_fields(link.get("href"), base)
         if canonical is None:
             continue
-        seen = by_url.get(canonical)
-        if seen is not None:  # the same entry in the other rendering of the list
-            if visible_of(link) and not seen.visible:
-                seen.visible = True
-            continue
         title, site, text = _entry_texts(first(SOURCE_ITEM(link)))
         snippet, published = _snippet_and_date(text)
-        source = Source(
-            position=len(sources) + 1,
-            kind=SourceKind.listed,
-            url=raw,
-            canonical_url=canonical,
-            domain=domain,
-            title=title or norm(link.get("aria-label")) or None,
-            site_name=site or None,
-            snippet=snippet,
-            published=published,
-            cited=canonical in clustered if all_opened else True,
-            visible=visible_of(link),
-        )
-        by_url[canonical] = source
-        sources.append(source)
-    for citation in citations:
-        if citation.canonical_url and citation.canonical_url not in by_url:
-            source = Source(
-                position=len(sources) + 1,
+        entries.append(
+            Source(
+                position=0,
                 kind=SourceKind.listed,
-                url=citation.url,
-                canonical_url=citation.canonical_url,
-                domain=citation.domain,
-                title=citation.title,
-                cited=True,
+                url=raw,
+                canonical_url=canonical,
+                domain=domain,
+                title=title or norm(link.get("aria-label")) or None,
+                site_name=site or None,
+                snippet=snippet,
+                published=published,
+                visible=visible_of(link),
             )
-            by_url[citation.canonical_url] = source
-            sources.append(source)
-    return sources
+        )
+    return entries
+
+
+def _cited_only(citations: list[Citation]) -> list[Source]:
+    """The pages citations point at, as sources: they count when no list or card showed them."""
+    return [
+        Source(
+            position=0,
+            kind=SourceKind.listed,
+            url=c.url,
+            canonical_url=c.canonical_url,
+            domain=c.domain,
+            title=c.title,
+            cited=True,
+        )
+        for c in citations
+        if c.canonical_url
+    ]
 
 
 def _entry_texts(item: Element | None) -> tuple[str, str, str]:
@@ -293,8 +369,8 @@ def _snippet_and_date(text: str) -> tuple[str | None, str | None]:
     return text or None, None
 
 
-def _contracts(result: Extraction, root: Element, sentences: list[Element]) -> list[str]:
-    broken = contracts.check(result, expect_citations=True)
+def _cluster_contracts(result: Extraction, root: Element, sentences: list[Element]) -> list[str]:
+    broken: list[str] = []
     known = {s.get("data-huuid") for s in sentences}
     clusters = CLUSTERS(root)
     dangling = {u for c in clusters for u in (c.get("data-uuids") or "").split(",") if u and u not in known}

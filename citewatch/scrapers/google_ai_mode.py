@@ -1,25 +1,28 @@
-"""Google AI Mode (`google.com/search?udm=50&q=…&hl=…`): selectors from engines.md §5, page contract in the replica.
+"""Google AI Mode (`google.com/search?udm=50&q=…&hl=…&gl=…`): selectors from engines.md §5, page contract in
+the replica.
 
-The question rides in the URL, so there is nothing to type: the page starts answering as it loads. Nothing
-here matches visible text (the UI is localised, engines.md §7 "Locale"): data attributes, ids and roles.
+The question rides in the URL (`_google.GoogleScraper`, the base it shares with AI Overviews), so there is
+nothing to type: the page starts answering as it loads. Nothing here matches visible text (the UI is
+localised, engines.md §7 "Locale"): data attributes, ids and roles.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit
+from typing import ClassVar
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
-from citewatch.scrapers import steps
-from citewatch.scrapers.base import ChatScraper, Target
+from citewatch.scrapers import _google
+from citewatch.scrapers.base import Target
 
 SOURCES_WAIT_S = 5.0  # cards may render a moment after the answer text has settled
 DIALOG_WAIT_S = 3.0
 
 
-class GoogleAiModeScraper(ChatScraper):
+class GoogleAiModeScraper(_google.GoogleScraper):
     name = "google_ai_mode"
+    search_params: ClassVar[dict[str, str]] = {"udm": "50"}
     # engines.md §5.2 huge-ai-search completion: the follow-up box is visible once the answer is complete.
     input = 'div[data-xid="aim-mars-input-plate"] textarea'
     done = input
@@ -27,7 +30,6 @@ class GoogleAiModeScraper(ChatScraper):
     generating = 'div[data-subtree="aimc"][aria-busy="true"], div[data-subtree="aimc"] [role="progressbar"]'
     answer = 'div[data-subtree="aimc"] div[data-container-id="main-col"]'  # engines.md §5.2 answer column
     failure = 'div[data-subtree="aimc"] [role="alert"]'
-    consent_buttons = ("button#L2AGLb",)  # engines.md §7: "Accept all", the same id in every language
     citation_marks = "button[data-icl-uuid]"  # engines.md §5.2 inline citation
     source_marks = "div[data-src-id]"  # engines.md §5.2 source cards, right column and dialog
     # engines.md §5.2: the "N sites" button opens the "Show all related links" dialog; the button points at
@@ -35,30 +37,8 @@ class GoogleAiModeScraper(ChatScraper):
     sites_button = 'div[data-container-id="rhs-col"] button[data-xid="x92FHb"]'
     dialog_cards = 'div[data-container-id="rhs-col"] [role="dialog"] div[data-src-id]'
 
-    def start_url(self, target: Target) -> str:
-        parts = urlsplit(target.base_url)
-        root = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else target.base_url.rstrip("/")
-        params = {"udm": "50", "q": target.prompt, "hl": target.locale.split("-")[0]}
-        if target.country:
-            params["gl"] = target.country
-        return f"{root}/search?{urlencode(params)}"
-
-    def submit(self, page: Page, target: Target) -> None:
-        """The question is in the start URL; only wait for the page a consent redirect may still be loading."""
-        page.wait_for_load_state("domcontentloaded")
-
     def wait_for_answer(self, page: Page, target: Target) -> None:
-        steps.wait_until_done(
-            page,
-            generating=self.generating,
-            answer=self.answer,
-            done=self.done,
-            failure=self.failure,
-            engine=self.name,
-            walls=self.login_wall,
-            stable_s=self.stable_s,
-            budget_s=target.timeout_s,
-        )
+        super().wait_for_answer(page, target)
         if page.locator(self.citation_marks).count():  # cited answers list their sources beside them
             try:
                 page.locator(self.source_marks).first.wait_for(state="attached", timeout=SOURCES_WAIT_S * 1000)

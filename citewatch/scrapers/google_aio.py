@@ -1,106 +1,90 @@
-"""Google AI Overviews (`google.com/search?q=…&hl=…&gl=…`): selectors from engines.md §4.2, page contract in the
-replica (`citewatch/replicas/google_aio/markup.py`).
+"""Google AI Overviews (`google.com/search?q=…&hl=…&gl=…`): selectors from engines.md §4.2 (July 2025 layout)
+and §4.3 (the current layout, the AI Mode answer component inside the module), page contract in the replica
+(`citewatch/replicas/google_aio/`).
 
 The query rides in the URL. An overview often arrives deferred: its module is on the page at once, empty
 with a "generating" preview, and its text comes from `/async/folsrch` a few seconds later. The scraper waits
-for that, opens "Show more AI Overview" so every sentence is rendered, opens each citation cluster's "View
-related links" panel and writes what it listed onto the cluster (`data-cw-group-urls`), then opens "Show
-all" so the whole source list is in the saved DOM. A page without an overview is saved as it is: the
-extractor reads it as `no_answer`, with its organic results. Nothing here matches visible text.
+for that (`_google.GoogleScraper`: from what is displayed, never from a placeholder's presence), opens "Show
+more AI Overview" so every part is rendered, then opens what holds the sources: each July 2025 citation
+cluster's "View related links" panel (what it listed is written onto the cluster as `data-cw-group-urls`),
+every list's "Show all", and the cards' "Show all related links" dialog. The placeholders and previews are
+marked with the rest (`data-cw-visible`), so the extractor knows which were displayed. A page without an
+overview is saved as it is: the extractor reads it as `no_answer`, with its organic results. Nothing here
+matches visible text.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import time
 from typing import ClassVar
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
-from citewatch.errors import IncompleteAnswer, TransientCaptureError
-from citewatch.scrapers import _google, steps
-from citewatch.scrapers.base import ChatScraper, Target
+from citewatch.scrapers import _google
+from citewatch.scrapers.base import Target
 
-NO_MODULE_GRACE_S = 1.0  # a results page is final once loaded; a deferred module is in its first HTML
 PANEL_WAIT_MS = 3000
-_STATE_JS = """
-([module, sentences, generating, failed, unavailable]) => {
-  const shown = (sel) => Array.from(document.querySelectorAll(sel)).some((el) => el.getClientRects().length > 0);
-  let text = "";
-  document.querySelectorAll(sentences).forEach((el) => { text += el.textContent; });
-  return {module: !!document.querySelector(module), text: text, generating: shown(generating),
-          failed: shown(failed), unavailable: shown(unavailable), loaded: document.readyState === "complete"};
-}
-"""
 _PANEL_JS = """
 (links) => links.map((a) => ({url: a.href, title: (a.getAttribute("aria-label") || a.textContent || "").trim()}))
 """
 _MARK_JS = "(el, value) => el.setAttribute('data-cw-group-urls', value)"
 
+_MODULE = "div[data-mcpr]"  # engines.md §4.2 AIO module
+# engines.md §4.2 "Async/deferred AIO": the "Generating" preview `.hoqQCc.MyTwIe`; §5.2 the answer
+# component's loading indicators (huge-ai-search: `[aria-busy=true]`, `[role=progressbar]`).
+_GENERATING = (
+    f"{_MODULE} .hoqQCc.MyTwIe, {_MODULE} div[data-subtree='aimc'][aria-busy='true'], "
+    f"{_MODULE} div[data-subtree='aimc'] [role='progressbar']"
+)
+_FAILURE = f'{_MODULE} span[jsname="L1sC6e"]'  # engines.md §4.2 "Can't generate an AI overview"
+_UNAVAILABLE = f'{_MODULE} span[jsname="lGsj1"]'  # engines.md §4.2 "not available for this search"
 
-class GoogleAioScraper(ChatScraper):
+
+class GoogleAioScraper(_google.GoogleScraper):
     name = "google_aio"
     input = 'textarea[name="q"]'  # the search box; the query is in the URL, nothing is typed
-    module = "div[data-mcpr]"  # engines.md §4.2 AIO module
-    answer = "#m-x-content span[data-huuid]"  # engines.md §4.2 text: one span per sentence
-    # engines.md §4.2 "Async/deferred AIO": ad-blockers wait on the "Generating" preview `.hoqQCc.MyTwIe`.
-    generating = "div[data-mcpr] .hoqQCc.MyTwIe"
-    failure = 'div[data-mcpr] span[jsname="L1sC6e"]'  # engines.md §4.2 "Can't generate an AI overview"
-    unavailable = 'div[data-mcpr] span[jsname="lGsj1"]'  # engines.md §4.2 "not available for this search"
+    module = _MODULE
+    # engines.md §4.2 text: one span per sentence; §4.3: the answer column of the AI Mode component.
+    answer = "#m-x-content span[data-huuid], #m-x-content div[data-subtree='aimc'] div[data-container-id='main-col']"
+    generating = _GENERATING
+    failure = _FAILURE
+    unavailable = _UNAVAILABLE
+    failure_message = "the engine could not generate an AI Overview"
     stable_s = 0.5
-    consent_buttons = _google.CONSENT_BUTTONS
     network: ClassVar[tuple[re.Pattern[str], ...]] = (re.compile(r"/async/folsrch"),)  # engines.md §4.1, §4.2
-    citation_marks = "div.NPrrbc[data-cid]"  # engines.md §4.2 citation cluster
-    source_marks = "li.LLtSOc a.KEVENd"  # engines.md §4.2 source list
+    # Citations (engines.md §4.2 clusters, §4.3 buttons) and, marked with them, the placeholders and previews
+    # whose display decides the page's status.
+    citation_marks = f"div.NPrrbc[data-cid], button[data-icl-uuid], {_FAILURE}, {_UNAVAILABLE}, {_GENERATING}"
+    # engines.md §4.2 source list, §4.3 source cards.
+    source_marks = "li.LLtSOc a.KEVENd, div[data-src-id]"
     # engines.md §4.2: "Show more AI Overview" (jsname rPRdsc, trigger.OiPALb) and the list's "Show all".
-    show_more = 'div[data-mcpr] [jsaction="trigger.OiPALb"][aria-expanded="false"]'
-    show_all = 'div[data-mcpr] [role="button"][jsaction="trigger.Wyhgxe"]'
-    cluster_buttons = 'div[data-mcpr] div.NPrrbc[data-cid] [role="button"]'
+    show_more = f'{_MODULE} [jsaction="trigger.OiPALb"][aria-expanded="false"]'
+    show_all = f'{_MODULE} [role="button"][jsaction="trigger.Wyhgxe"]'
+    cluster_buttons = f'{_MODULE} div.NPrrbc[data-cid] [role="button"]'
     # The "Links" side panel a cluster opens (capture-verified: div[jscontroller=qzpJXc] holding the
     # `ul[jsname=Z3saHd]` list and a close button `jsname=nJC9Vc`).
-    panel = 'div[data-mcpr] div[jscontroller="qzpJXc"]'
-    panel_links = 'div[data-mcpr] div[jscontroller="qzpJXc"] ul[jsname="Z3saHd"] li.LLtSOc a.KEVENd'
-    panel_close = 'div[data-mcpr] div[jscontroller="qzpJXc"] [jsname="nJC9Vc"][role="button"]'
-    full_list = 'div[data-mcpr] [jsname="v1Xhtd"] li.LLtSOc'
-
-    def start_url(self, target: Target) -> str:
-        return _google.search_url(target)
-
-    def submit(self, page: Page, target: Target) -> None:
-        _google.settle(page)
+    panel = f'{_MODULE} div[jscontroller="qzpJXc"]'
+    panel_links = f'{_MODULE} div[jscontroller="qzpJXc"] ul[jsname="Z3saHd"] li.LLtSOc a.KEVENd'
+    panel_close = f'{_MODULE} div[jscontroller="qzpJXc"] [jsname="nJC9Vc"][role="button"]'
+    full_list = f'{_MODULE} [jsname="v1Xhtd"] li.LLtSOc'
+    # engines.md §4.3 / §5.2: the cards' "Show all related links" (`div.BjvG9b`) or "N sites" button opens the
+    # dialog holding every card.
+    cards_dialog_opener = (
+        f"{_MODULE} div[data-container-id='rhs-col'] .BjvG9b[role='button'], "
+        f"{_MODULE} div[data-container-id='rhs-col'] button[data-xid='x92FHb']"
+    )
+    dialog_cards = f"{_MODULE} div[data-container-id='rhs-col'] [role='dialog'] div[data-src-id]"
 
     def wait_for_answer(self, page: Page, target: Target) -> None:
-        """Until the overview's text is complete and stable, or the page shows it has none."""
-        start = time.monotonic()
-        text, stable_since = "", start
-        while True:
-            now = time.monotonic()
-            state = page.evaluate(
-                _STATE_JS, [self.module, self.answer, self.generating, self.failure, self.unavailable]
-            )
-            if state["failed"]:
-                raise TransientCaptureError("the engine could not generate an AI Overview")
-            if state["unavailable"]:
-                return
-            if not state["module"]:
-                if state["loaded"] and now - start >= NO_MODULE_GRACE_S:
-                    return  # no overview on this results page
-            elif state["text"] != text:
-                text, stable_since = state["text"], now
-            elif text.strip() and not state["generating"] and now - stable_since >= self.stable_s:
-                self._show_more(page)
-                return
-            if now - start > target.timeout_s:
-                if text.strip():
-                    raise IncompleteAnswer(f"the AI Overview did not finish within {target.timeout_s:.0f} s")
-                raise TransientCaptureError(f"no AI Overview within {target.timeout_s:.0f} s")
-            page.wait_for_timeout(steps.POLL_S * 1000)
+        """Until the overview's text is complete and stable (or the page shows it has none), then "Show more"."""
+        super().wait_for_answer(page, target)
+        self._show_more(page)
 
     def _show_more(self, page: Page) -> None:
         button = page.locator(self.show_more).first
-        if not button.count():
+        if not button.count() or not button.is_visible():
             return
         button.click()
         try:
@@ -110,13 +94,33 @@ class GoogleAioScraper(ChatScraper):
 
     def expand_sources(self, page: Page) -> None:
         self._open_clusters(page)
-        show_all = page.locator(self.show_all).first
-        if show_all.count():
-            show_all.click()
+        self._show_all_lists(page)
+        self._open_cards_dialog(page)
+
+    def _show_all_lists(self, page: Page) -> None:
+        """Every list's "Show all": the July 2025 full list, or the second `<ul>` of a split list."""
+        buttons = page.locator(self.show_all)
+        clicked = False
+        for index in reversed(range(buttons.count())):  # a clicked button may leave the page
+            button = buttons.nth(index)
+            if button.is_visible():
+                button.click()
+                clicked = True
+        if clicked and page.locator(self.cluster_buttons).count():
             try:
                 page.locator(self.full_list).first.wait_for(state="attached", timeout=PANEL_WAIT_MS)
             except PlaywrightError:
                 return  # the extractor reads the sources the page did show
+
+    def _open_cards_dialog(self, page: Page) -> None:
+        opener = page.locator(self.cards_dialog_opener).first
+        if not opener.count() or not opener.is_visible():
+            return
+        opener.click()
+        try:
+            page.locator(self.dialog_cards).first.wait_for(state="visible", timeout=PANEL_WAIT_MS)
+        except PlaywrightError:
+            return  # the dialog's cards are in the DOM already on the pages seen; the preview is read anyway
 
     def _open_clusters(self, page: Page) -> None:
         """Open each cluster's related-links panel and write the links it listed onto the cluster."""

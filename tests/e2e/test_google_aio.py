@@ -1,10 +1,15 @@
-"""Google AI Overviews end to end: every replica scenario through capture -> store -> extract, in real Chromium."""
+"""Google AI Overviews end to end: every replica scenario through capture -> store -> extract, in real Chromium.
+
+The replica serves the current layout (engines.md §4.3) by default and the July 2025 one (§4.2) as the
+`layout_2025_07` scenario: both must end answered with the right citations and sources.
+"""
 
 from __future__ import annotations
 
 import pytest
+from lxml import etree
 
-from citewatch.models import CaptureStatus, CitationKind, ExtractionStatus
+from citewatch.models import CaptureStatus, CitationKind, ExtractionStatus, SourceKind
 from citewatch.runner import capture_with_retries
 from citewatch.scrapers.base import Target
 
@@ -37,16 +42,89 @@ def capture(store, session, fast_retries):
     return run
 
 
-def test_deferred_overview_is_expanded_and_every_cluster_opened(store, capture, replica) -> None:
+KETTLE_SOURCES = [
+    "homeappliance-lab.com",
+    "kitchenwise.co.uk",
+    "quietliving.net",
+    "tea-lovers.org",
+    "energysaver-hub.org",
+    "brightmart.co.uk",
+    "safety-standards.org",
+    "cleaninghacks.net",
+]
+KETTLE_KINDS = ["paragraph", "heading", *["list_item"] * 4, "heading", "paragraph"]
+
+
+def test_current_layout_is_expanded_and_every_button_resolved(store, capture, replica) -> None:
     summary = capture(replica("google_aio"))
     assert summary.status is CaptureStatus.answered, summary.error
     record = store.get_capture(summary.capture_id)
     assert "/search?q=best+electric+kettle&hl=en&gl=GB" in record.url
     extraction = summary.extraction
     assert extraction is not None and extraction.status is ExtractionStatus.answered
+    assert extraction.warnings == []  # expanded, every button resolved, no contract broken
+    assert [b.kind.value for b in extraction.answer.blocks] == KETTLE_KINDS
+    assert extraction.answer.blocks[5].text.startswith("Safety: Automatic shut-off")
+    # Seven buttons, three of them standing for two sources: ten citations, all resolved through the islands.
+    citations = extraction.citations
+    assert len(citations) == 10 and len({(c.block_index, c.char_start) for c in citations}) == 7
+    assert all(c.kind is CitationKind.chip and c.url and c.visible is True for c in citations)
+    assert [c.domain for c in citations[:2]] == ["homeappliance-lab.com", "kitchenwise.co.uk"]
+    assert citations[0].group and citations[0].group == citations[1].group
+    # The cards (preview, then the dialog the scraper opened) and the hidden list: eight sources, once each.
+    sources = extraction.sources
+    assert [s.domain for s in sources] == KETTLE_SOURCES
+    assert all(s.kind is SourceKind.card and s.visible is True for s in sources)
+    assert [s.domain for s in sources if not s.cited] == ["cleaninghacks.net"]
+    assert {s.canonical_url for s in sources if s.cited} == {c.canonical_url for c in citations}
+    assert sources[0].published == "14 Jan 2025" and sources[0].site_name == "Home Appliance Lab"
+    assert [r.domain for r in extraction.organic_results] == KETTLE_ORGANIC
+    assert {"Capacity", "Temperature control", "Noise", "Safety"} <= {m.text for m in extraction.mentions}
+    dom = store.load_snapshot(summary.capture_id).html_bytes().decode()
+    assert 'jsaction="trigger.OiPALb" aria-expanded="true"' in dom
+    # The placeholders were marked as not displayed, the dialog's cards (the dialog was opened) as displayed.
+    tree = etree.fromstring(dom.encode(), etree.HTMLParser(encoding="utf-8"))
+    marks = tree.xpath("//span[@jsname='lGsj1' or @jsname='L1sC6e']/@data-cw-visible")
+    assert marks == ["0", "0"]
+    assert tree.xpath("//*[@role='dialog']//div[@data-src-id]/@data-cw-visible") == ["1"] * 8
+    assert store.latest_extraction(summary.capture_id) == extraction
+
+
+def test_spanish_page_with_cards_only(store, capture, replica) -> None:
+    summary = capture(replica("google_aio", "cards_only"), locale="es-ES")
+    assert summary.status is CaptureStatus.answered, summary.error
+    assert "hl=es&gl=ES" in store.get_capture(summary.capture_id).url
+    dom = store.load_snapshot(summary.capture_id).html_bytes().decode()
+    assert "Ver enlaces relacionados" in dom and "LLtSOc" not in dom  # Spanish labels, no list at all
+    extraction = summary.extraction
+    assert extraction.warnings == []
+    assert [s.domain for s in extraction.sources] == KETTLE_SOURCES
+    assert {s.kind for s in extraction.sources} == {SourceKind.card}
+    assert len(extraction.citations) == 10 and all(c.url for c in extraction.citations)
+
+
+def test_source_list_split_over_two_lists_is_read_whole(store, capture, replica) -> None:
+    summary = capture(replica("google_aio", "split_list"))
+    assert summary.status is CaptureStatus.answered, summary.error
+    extraction = summary.extraction
+    assert extraction.warnings == []
+    sources = extraction.sources
+    # Three preview cards, then the list: its first <ul> repeats them, its second (behind "Show all") adds five.
+    assert [s.domain for s in sources] == KETTLE_SOURCES
+    assert [s.kind for s in sources] == [SourceKind.card] * 3 + [SourceKind.listed] * 5
+    assert all(s.visible is True for s in sources)  # "Show all" was opened
+    assert [s.domain for s in sources if not s.cited] == ["cleaninghacks.net"]
+
+
+def test_july_2025_layout_is_expanded_and_every_cluster_opened(store, capture, replica) -> None:
+    summary = capture(replica("google_aio", "layout_2025_07"))
+    assert summary.status is CaptureStatus.answered, summary.error
+    record = store.get_capture(summary.capture_id)
+    assert "/search?q=best+electric+kettle&hl=en&gl=GB" in record.url
+    extraction = summary.extraction
+    assert extraction is not None and extraction.status is ExtractionStatus.answered
     assert extraction.warnings == []  # expanded, every cluster opened, no contract broken
-    kinds = [b.kind.value for b in extraction.answer.blocks]
-    assert kinds == ["paragraph", "heading", *["list_item"] * 4, "heading", "paragraph"]
+    assert [b.kind.value for b in extraction.answer.blocks] == KETTLE_KINDS
     # "Show more" was clicked: the list items Google renders late are in the saved DOM.
     assert extraction.answer.blocks[5].text.startswith("Safety: Automatic shut-off")
     citations = extraction.citations
@@ -73,8 +151,9 @@ def test_deferred_overview_is_expanded_and_every_cluster_opened(store, capture, 
     assert store.latest_extraction(summary.capture_id) == extraction
 
 
-def test_localised_page_reads_the_same(store, capture, replica) -> None:
-    server = replica("google_aio")
+@pytest.mark.parametrize("scenario", ["normal", "layout_2025_07"])
+def test_localised_page_reads_the_same(store, capture, replica, scenario) -> None:
+    server = replica("google_aio", scenario)
     english = capture(server).extraction
     german = capture(server, locale="de-DE")
     assert german.status is CaptureStatus.answered, german.error
@@ -128,6 +207,7 @@ def test_slow_overview_is_waited_for(store, capture, replica) -> None:
     summary = capture(replica("google_aio", "slow"), timeout_s=60)
     assert summary.status is CaptureStatus.answered, summary.error
     assert len(summary.extraction.citations) == 10 and summary.extraction.warnings == []
+    assert all(c.url for c in summary.extraction.citations)
     assert store.get_capture(summary.capture_id).answer_seconds >= 19  # the deferred overview took 20 s
 
 

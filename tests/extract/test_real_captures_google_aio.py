@@ -1,8 +1,11 @@
 """The Google AI Overview extractor on real saved results pages (../shared/captures/google_aio; facts in its
-README and engines.md §4.2, counts re-checked with lxml below)."""
+README and engines.md §4.2 (July 2025 layout) and §4.3 (current layout), counts re-checked with lxml below)."""
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,7 +13,7 @@ from lxml import etree
 
 from citewatch.extract import extract_html
 from citewatch.extract._urls import canonical_url
-from citewatch.models import BlockKind, CitationKind, Extraction, ExtractionStatus
+from citewatch.models import BlockKind, CitationKind, Extraction, ExtractionStatus, SourceKind
 
 pytestmark = pytest.mark.captures
 
@@ -162,3 +165,124 @@ def test_results_page_without_an_overview_is_no_answer_with_its_organic_results(
     assert organic[4].url == "https://auto.hindustantimes.com/new-cars/cars-under-20-lakhs"
     assert all(r.title and r.snippet for r in organic)
     assert len(extraction.related_questions) == 4
+
+
+# --- the current layout (Nov 2025, engines.md §4.3) ---------------------------------------------------
+
+NEW_LAYOUT = "fra50_serp_with_aio_new_layout_how_to_boil_eggs_en-ES_2025-11.html"
+
+
+def _tree(captures_dir: Path, name: str) -> etree._Element:
+    return etree.fromstring(page(captures_dir, name), etree.HTMLParser(encoding="utf-8"))
+
+
+def _island_urls(tree: etree._Element) -> dict[str, list[str]]:
+    """uuid -> URLs, read straight from the Sv6Kpe comment islands (link and card shapes)."""
+    found: dict[str, list[str]] = {}
+    for comment in tree.xpath("//*[@data-crb-el][not(@data-src-id)]/comment()"):
+        text = comment.text or ""
+        if not text.startswith("Sv6Kpe"):
+            continue
+        for row in json.loads(html.unescape(text[len("Sv6Kpe") :])):
+            if not (isinstance(row, list) and len(row) > 1 and isinstance(row[0], str)):
+                continue
+            url = row[3] if isinstance(row[1], str) else row[1][5]
+            known = found.setdefault(row[0], [])
+            if canonical_url(url) not in known:
+                known.append(canonical_url(url))
+    return found
+
+
+def test_new_layout_is_answered_with_its_text(captures_dir: Path) -> None:
+    extraction = read(captures_dir, NEW_LAYOUT)
+    assert extraction.status is ExtractionStatus.answered
+    assert extraction.warnings == [
+        "5 of 11 citation buttons have no source in the snapshot (their data islands were not loaded)",
+        'the AI Overview was collapsed ("Show more" not opened): it may be cut short',
+    ]
+    text = extraction.answer.text
+    assert text.startswith("To boil eggs, place them in a pot, cover with cold water by about an inch")
+    assert text.endswith("peel it under cool running water or in the ice water.")
+    blocks = extraction.answer.blocks
+    assert [b.text for b in blocks if b.kind is BlockKind.heading] == [
+        "Step 1: Prepare the eggs and water",
+        "Step 2: Bring to a boil",
+        "Step 3: Let the eggs stand",
+        "Step 4: Cool the eggs",
+        "Step 5: Peel the eggs",
+    ]
+    assert sum(1 for b in blocks if b.kind is BlockKind.list_item) == 12
+    # The module's chrome and the embedded video's card are not prose; the hidden placeholders are not read.
+    for chrome in ("AI Overview", "not available", "Can't generate", "may include mistakes", "YouTube", "Show all"):
+        assert chrome not in text
+    tree = _tree(captures_dir, NEW_LAYOUT)
+    placeholders = tree.xpath("//span[@jsname='lGsj1' or @jsname='L1sC6e']")
+    assert len(placeholders) == 2 and all("display:none" in (p.get("style") or "") for p in placeholders)
+    assert tree.xpath("//span[@data-huuid]") == [] and tree.xpath("//div[contains(@class, 'NPrrbc')]") == []
+
+
+def test_new_layout_reports_every_button_resolved_through_the_islands(captures_dir: Path) -> None:
+    extraction = read(captures_dir, NEW_LAYOUT)
+    tree = _tree(captures_dir, NEW_LAYOUT)
+    uuids = tree.xpath("//div[@data-subtree='aimc']//button[@data-icl-uuid]/@data-icl-uuid")
+    assert len(uuids) == 11
+    islands = _island_urls(tree)
+    resolved = [u for u in uuids if u in islands]
+    assert len(resolved) == 6
+    citations = extraction.citations
+    assert all(c.kind is CitationKind.chip for c in citations)
+    # One record per source behind a button, in reading order; a button of several sources is a group.
+    anchors = list(dict.fromkeys((c.block_index, c.char_start) for c in citations))
+    assert len(anchors) == 11
+    by_button: dict[tuple[int | None, int | None], list[str | None]] = {}
+    for c in citations:
+        by_button.setdefault((c.block_index, c.char_start), []).append(c.canonical_url)
+    assert [by_button[a] for a in anchors] == [islands.get(u, [None]) for u in uuids]
+    assert len(citations) == sum(len(islands.get(u, [None])) for u in uuids) == 22
+    # The five unresolved buttons are the headings': the page names them only on the button itself and in
+    # the button's own island, which lists no source (`[null, null, uuid, …]`), also in its deferred copies.
+    source = page(captures_dir, NEW_LAYOUT).decode("utf-8", "replace")
+    for uuid in (u for u in uuids if u not in islands):
+        before = [source[max(0, m.start() - 16) : m.start()] for m in re.finditer(uuid, source)]
+        assert before and all(b.endswith(('data-icl-uuid="', "null,null,&quot;")) for b in before), before
+    headings = {b.index for b in extraction.answer.blocks if b.kind is BlockKind.heading}
+    assert {c.block_index for c in citations if c.url is None} == headings
+    first = citations[0]
+    assert (first.domain, first.title, first.group) == (
+        "loveandlemons.com",
+        "How to Make Hard Boiled Eggs Recipe - Love and Lemons",
+        uuids[0],
+    )
+
+
+def test_new_layout_sources_are_every_card_and_list_entry_once(captures_dir: Path) -> None:
+    extraction = read(captures_dir, NEW_LAYOUT)
+    tree = _tree(captures_dir, NEW_LAYOUT)
+    cards = tree.xpath("//div[@data-src-id][@data-crb-el='kXllB']/a[contains(@class, 'NDNGvf')]/@href")
+    listed = tree.xpath("//li[contains(@class, 'LLtSOc')]//a[contains(@class, 'KEVENd')]/@href")
+    assert len(cards) == 10 and len(listed) == 7
+    preview = tree.xpath("//div[@data-src-id][not(ancestor::*[@role='dialog'])]/a[contains(@class, 'NDNGvf')]/@href")
+    in_dialog = tree.xpath("//*[@role='dialog']//div[@data-src-id]/a[contains(@class, 'NDNGvf')]/@href")
+    distinct = list(dict.fromkeys(canonical_url(str(h)) for h in [*preview, *in_dialog, *listed]))
+    assert len(distinct) == 7
+    assert {canonical_url(str(h)) for h in listed} == set(distinct)  # the list shows the same pages
+    sources = extraction.sources
+    pages = [s for s in sources if s.kind is not SourceKind.video]
+    assert [s.canonical_url for s in pages] == distinct
+    assert [s.position for s in sources] == list(range(1, len(sources) + 1))
+    assert all(s.kind is SourceKind.card and s.title and s.site_name for s in pages)
+    cited = {c.canonical_url for c in extraction.citations if c.canonical_url}
+    assert all(s.cited == (s.canonical_url in cited) for s in pages) and len(cited) == 7
+    bbc = next(s for s in pages if s.domain == "bbcgoodfood.com")
+    assert bbc.url is not None and "#:~:text=" in bbc.url and bbc.canonical_url is not None
+    assert "#" not in bbc.canonical_url
+    # The embedded YouTube video is a shown video, neither a page of the source list nor a citation.
+    videos = [s for s in sources if s.kind is SourceKind.video]
+    assert [(v.canonical_url, v.cited) for v in videos] == [("https://www.youtube.com/shorts/umdCxoQ9dBU", False)]
+    assert all(c.domain != "youtube.com" for c in extraction.citations)
+
+
+def test_new_layout_keeps_its_results_page(captures_dir: Path) -> None:
+    extraction = read(captures_dir, NEW_LAYOUT)
+    assert len(extraction.organic_results) == 9
+    assert extraction.related_questions[0] == "What is the correct way to boil an egg?"

@@ -37,6 +37,38 @@ LABELS = {
         "ask": "Ask anything",
         "error": "Something went wrong and an AI response wasn't generated.",
     },
+    "de": {
+        "cite": "Zugehörige Links ansehen",
+        "sites": "{n} Websites",
+        "show_all": "Alle zugehörigen Links anzeigen",
+        "show_all_short": "Alle anzeigen",
+        "close": "Schließen",
+        "about": "Über dieses Ergebnis",
+        "new_tab": "Wird in einem neuen Tab geöffnet.",
+        "disclaimer": "KI-Antworten können Fehler enthalten.",
+        "learn_more": "Weitere Informationen",
+        "helpful": "Hilfreich",
+        "not_helpful": "Nicht hilfreich",
+        "thanks": "Vielen Dank",
+        "ask": "Frag mich etwas",
+        "error": "Etwas ist schiefgelaufen und es wurde keine KI-Antwort generiert.",
+    },
+    "es": {
+        "cite": "Ver enlaces relacionados",
+        "sites": "{n} sitios",
+        "show_all": "Mostrar todos los enlaces relacionados",
+        "show_all_short": "Mostrar todo",
+        "close": "Cerrar",
+        "about": "Información sobre este resultado",
+        "new_tab": "Se abre en una pestaña nueva.",
+        "disclaimer": "Las respuestas de la IA pueden contener errores.",
+        "learn_more": "Más información",
+        "helpful": "Útil",
+        "not_helpful": "No es útil",
+        "thanks": "Gracias",
+        "ask": "Pregunta lo que quieras",
+        "error": "Se ha producido un error y no se ha generado una respuesta de IA.",
+    },
     "pl": {
         "cite": "Wyświetl powiązane materiały",
         "sites": "{n} witryn",
@@ -222,7 +254,8 @@ def under_answer(suggestions: Sequence[str], query: str, hl: str) -> str:
     )
 
 
-def _card(source: Source, *, in_dialog: bool, uid: str, hl: str) -> str:
+def card(source: Source, *, in_dialog: bool, uid: str, hl: str) -> str:
+    """One source card `div[data-src-id][data-crb-el=kXllB] > a.NDNGvf` (also drawn by the AI Overview replica)."""
     text = labels(hl)
     label = f"{source.title}. {text['new_tab']}" if source.place else source.title
     snippet = f"{source.date} — {source.snippet}" if source.date else source.snippet
@@ -264,7 +297,7 @@ def rhs_html(sources: Sequence[Source], hl: str, turn: int) -> str:
     """The right column: the "N sites" button, the first cards and "Show all related links" (dialog closed)."""
     text = labels(hl)
     preview = "".join(
-        _card(s, in_dialog=False, uid=f"{turn}-p{i}", hl=hl) for i, s in enumerate(sources[:PREVIEW_CARDS])
+        card(s, in_dialog=False, uid=f"{turn}-p{i}", hl=hl) for i, s in enumerate(sources[:PREVIEW_CARDS])
     )
     return (
         '<div data-container-id="rhs-col" class="ofHStc" jscontroller="Oh6VO"><div data-container-id="13">'
@@ -279,7 +312,7 @@ def rhs_html(sources: Sequence[Source], hl: str, turn: int) -> str:
 def dialog_html(sources: Sequence[Source], hl: str, turn: int) -> str:
     """ "Show all related links": every source card, in a dialog the page opens on request."""
     text = labels(hl)
-    cards = "".join(_card(s, in_dialog=True, uid=f"{turn}-d{i}", hl=hl) for i, s in enumerate(sources))
+    cards = "".join(card(s, in_dialog=True, uid=f"{turn}-d{i}", hl=hl) for i, s in enumerate(sources))
     return (
         '<div data-type="hovc" class="wDa0n notranslate" role="dialog" jscontroller="XktUkb">'
         f'<div dir="ltr" tabindex="-1" class="HWMcu">{_sites_button(len(distinct(sources)), hl)}'

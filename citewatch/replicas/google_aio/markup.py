@@ -62,6 +62,24 @@ LABELS = {
         "mistakes": "KI-Antworten können Fehler enthalten.",
         "paa": "Ähnliche Fragen",
     },
+    "es": {
+        "title": "Buscar con Google",
+        "aio": "Vista creada con IA",
+        "aio_h1": "Vista creada con IA",
+        "not_available": "No hay ninguna vista creada con IA disponible para esta búsqueda",
+        "failed": "No se puede generar una vista creada con IA en este momento. Inténtalo de nuevo más tarde.",
+        "generating": "Generando…",
+        "about": "Información sobre este resultado",
+        "cite": "Ver enlaces relacionados",
+        "show_more": "Mostrar más",
+        "show_more_label": "Mostrar más de la vista creada con IA",
+        "show_all": "Mostrar todo",
+        "links": "Enlaces",
+        "close": "Cerrar",
+        "dive": "Profundiza en el modo IA",
+        "mistakes": "Las respuestas de la IA pueden contener errores.",
+        "paa": "Otras preguntas de los usuarios",
+    },
 }
 BESIDE = 3  # sources shown beside the text before "Show all"
 EAGER_ITEMS = 2  # list items rendered at once; later ones wait for "Show more" in `div.bsmXxe` wrappers

@@ -1,9 +1,10 @@
 /* citewatch's Google AI Overview replica: the results page's script (google.com/search?q=…).
  *
- * The server draws every element the scraper and the extractor read (markup.py, after engines.md §4.2);
- * this script only plays them: it fetches the deferred overview from /async/folsrch into the module,
- * shows Google's failure placeholder when the overview cannot be generated, and plays "Show more AI
- * Overview", "Show all" and each citation cluster's "View related links" panel. Vanilla JS, no build step.
+ * The server draws every element the scraper and the extractor read (component.py after engines.md §4.3,
+ * markup.py after §4.2); this script only plays them: it fetches the deferred overview from /async/folsrch
+ * into the module, shows Google's failure placeholder when the overview cannot be generated, and plays
+ * "Show more AI Overview", the lists' "Show all", the cards' "Show all related links" dialog and (July 2025
+ * layout) each citation cluster's "View related links" panel. Vanilla JS, no build step.
  */
 "use strict";
 
@@ -44,7 +45,20 @@
     button.setAttribute("aria-expanded", "true");
   }
 
-  function showAll() {
+  function showDialog() {
+    // The current layout: "Show all related links" opens the dialog holding every source card.
+    const dialog = content.querySelector('[data-container-id="rhs-col"] [role="dialog"]');
+    if (dialog) show(dialog);
+  }
+
+  function showAll(button) {
+    // A list split over two <ul>: "Show all" reveals the second one.
+    const more = button.getAttribute("aria-controls");
+    if (more) {
+      show(document.getElementById(more));
+      button.closest("li").remove();
+      return;
+    }
     // "Show all": the full source list (rendered a second time, hidden) and the Links panel with every source.
     const full = content.querySelector('[jsname="v1Xhtd"]');
     full.innerHTML = data.sources.map((item) => `<ul>${item}</ul>`).join("");
@@ -75,7 +89,8 @@
     const target = event.target.closest('[role="button"]');
     if (!target || !module.contains(target)) return;
     if (target.matches('[jsaction="trigger.OiPALb"]')) expand(target);
-    else if (target.matches('[jsaction="trigger.Wyhgxe"]')) showAll();
+    else if (target.matches('[jsaction="trigger.Wyhgxe"]')) showAll(target);
+    else if (target.matches(".BjvG9b")) showDialog();
     else if (target.matches('[jsname="nJC9Vc"]')) closePanel();
     else if (target.closest(".NPrrbc[data-cid]")) relatedLinks(target.closest(".NPrrbc[data-cid]"));
   });
