@@ -12,6 +12,7 @@ from playwright.sync_api import Page
 from citewatch.extract.perplexity import CARD_PANELS
 from citewatch.scrapers.base import ChatScraper
 
+PANEL_WAIT_MS = 3000  # how long a chip's popover or the Sources panel may take to open (or close)
 # engines.md §1.2: grouped chips read "wikipedia+2"; the popover lists every source behind the chip.
 _GROUP_LABEL = re.compile(r"\+\d+\s*$")
 _CHIP = "span.inline-flex:has(> span.citation)"
@@ -50,7 +51,7 @@ class PerplexityScraper(ChatScraper):
         if tab.count():
             tab.click()
             try:
-                page.locator(self.sources_links).first.wait_for(state="attached", timeout=3000)
+                page.locator(self.sources_links).first.wait_for(state="attached", timeout=PANEL_WAIT_MS)
             except PlaywrightError:
                 return  # an answer without sources has an empty panel
 
@@ -65,7 +66,7 @@ class PerplexityScraper(ChatScraper):
             chip.hover()
             popover = page.locator(_POPOVER).last
             try:
-                popover.wait_for(state="visible", timeout=3000)
+                popover.wait_for(state="visible", timeout=PANEL_WAIT_MS)
             except PlaywrightError:
                 continue  # the extractor reports the chip with its label and first URL, and warns
             sources = popover.evaluate(_POPOVER_JS)
@@ -73,7 +74,7 @@ class PerplexityScraper(ChatScraper):
                 "(el, value) => el.setAttribute('data-cw-group-urls', value)", json.dumps(sources)
             )
             page.mouse.move(0, 0)
-            popover.wait_for(state="detached", timeout=3000)
+            popover.wait_for(state="detached", timeout=PANEL_WAIT_MS)
 
 
 SCRAPER = PerplexityScraper()

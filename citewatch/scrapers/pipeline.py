@@ -29,7 +29,9 @@ class Outcome:
     error: CaptureError | None  # what went wrong; the runner retries transient ones
 
 
-class _Clock:
+class StepClock:
+    """How long each step took, by name (kept in the capture's timings)."""
+
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
 
@@ -46,7 +48,7 @@ def capture_once(session: BrowserSession, scraper: ChatScraper, target: Target) 
     """Drive one fresh page through every step; never raises a capture error, returns it."""
     with session.page(identity=target.identity) as page:
         started = datetime.now(UTC)
-        clock = _Clock()
+        clock = StepClock()
         recorder = steps.NetworkRecorder(page, scraper.network)
         error: CaptureError | None = None
         status = CaptureStatus.answered
@@ -61,7 +63,7 @@ def capture_once(session: BrowserSession, scraper: ChatScraper, target: Target) 
             error = TransientCaptureError(f"browser error: {_first_line(exc)}")
             status = error.status
         with clock.step("artifacts"):
-            html, screenshot = _artifacts(page)
+            html, screenshot = artifacts(page)
         network = recorder.records()
         answer_s = clock.timings.get("answer")
         return Outcome(
@@ -85,7 +87,7 @@ def capture_once(session: BrowserSession, scraper: ChatScraper, target: Target) 
         )
 
 
-def _drive(page: Page, scraper: ChatScraper, target: Target, clock: _Clock) -> None:
+def _drive(page: Page, scraper: ChatScraper, target: Target, clock: StepClock) -> None:
     with clock.step("open"):
         response = page.goto(scraper.start_url(target), wait_until="domcontentloaded")
         steps.check_response(response)
@@ -95,6 +97,14 @@ def _drive(page: Page, scraper: ChatScraper, target: Target, clock: _Clock) -> N
         steps.check_walls(page, scraper.name, scraper.login_wall)
     with clock.step("submit"):
         scraper.submit(page, target)
+    read_answer(page, scraper, target, clock)
+
+
+def read_answer(page: Page, scraper: ChatScraper, target: Target, clock: StepClock) -> None:
+    """The steps after the prompt is in: wait for the answer, mark citations, open sources, mark them.
+
+    Public so the real-DOM tests (tests/scrapers/test_real_dom.py) run these very steps on saved pages.
+    """
     with clock.step("answer"):
         scraper.wait_for_answer(page, target)
     with clock.step("sources"):
@@ -103,7 +113,7 @@ def _drive(page: Page, scraper: ChatScraper, target: Target, clock: _Clock) -> N
         steps.mark_visibility(page, scraper.source_marks)
 
 
-def _artifacts(page: Page) -> tuple[str | None, bytes | None]:
+def artifacts(page: Page) -> tuple[str | None, bytes | None]:
     """The DOM and a screenshot, each taken on its own so a failed screenshot still leaves the DOM."""
     try:
         html: str | None = page.content()
