@@ -134,6 +134,9 @@ def share_of_voice_chart(section: Section) -> str:
             )
         ):
             top = y + j * bar_h
+            if value is None:  # no answer named a tracked brand: no bar, no share
+                parts.append(f'<text x="{x1 + 6}" y="{top + bar_h - 3}" class="muted small">—</text>')
+                continue
             parts.append(
                 f'<rect x="{x0}" y="{top}" width="{max(scale * value, 1.0):.1f}" height="{bar_h - 1}" rx="2" '
                 f'fill="{PALETTE[j]}"><title>{_e(label)}: share of voice {variant} {value:.1%}</title></rect>'

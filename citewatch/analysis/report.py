@@ -76,21 +76,26 @@ def _repeat_json(value: Repeatability | None) -> dict[str, Any] | None:
 
 
 def proportion_json(p: metrics.Proportion) -> dict[str, Any]:
-    return {"k": p.k, "n": p.n, "rate": _round(p.value), "ci95": [_round(p.low), _round(p.high)]}
+    """k of n with its rate and interval; with n = 0 there is no rate (null), only the [0, 1] of knowing nothing."""
+    return {"k": p.k, "n": p.n, "rate": _round(p.value) if p.n else None, "ci95": [_round(p.low), _round(p.high)]}
 
 
 @dataclass(frozen=True, slots=True)
 class Repeatability:
-    """How much a sequence of runs (oldest first) repeats itself: X_r are cited domains or named brands."""
+    """How much a sequence of runs (oldest first) repeats itself: X_r are cited domains or named brands.
 
-    mean_pairwise_jaccard: float | None  # None where not computed (URL sets: C(n, 2) more comparisons)
+    Every value compares runs with each other, so with one run there is nothing to compare: each is None
+    (shown as "—", written as null beside the section's `runs`), never a perfect score.
+    """
+
+    mean_pairwise_jaccard: float | None  # None with one run, or where not computed (URL sets: C(n, 2) more)
     pairwise_runs: int  # runs the mean pairwise Jaccard was computed over (a sample above MAX_PAIRWISE_RUNS)
-    consecutive_jaccard: float
-    consecutive_overlap: float  # |X_{t−1} ∩ X_t| / |X_{t−1}|, the share of the earlier run's items kept
-    change_rate: float
+    consecutive_jaccard: float | None
+    consecutive_overlap: float | None  # |X_{t−1} ∩ X_t| / |X_{t−1}|, the share of the earlier run's items kept
+    change_rate: float | None
     persistence_days: float | None  # mean days a set lasted before it changed; None when it never changed
-    exact_repeat_set: float
-    exact_repeat_ordered: float
+    exact_repeat_set: float | None
+    exact_repeat_ordered: float | None
     rank_rbo: float | None  # mean rank-biased overlap (p = 0.9) of consecutive ordered lists
     rank_tau: float | None  # mean Kendall τ_b of consecutive ordered lists (None where undefined)
 
@@ -134,9 +139,10 @@ def repeatability(
     sample = sets
     if len(sets) > MAX_PAIRWISE_RUNS:
         sample = random.Random(0).sample(sets, MAX_PAIRWISE_RUNS)
+    mean_pairwise = metrics.mean_pairwise_jaccard(sample) if pairwise_mean else None
     return Repeatability(
-        mean_pairwise_jaccard=metrics.mean_pairwise_jaccard(sample) if pairwise_mean else None,
-        pairwise_runs=len(sample) if pairwise_mean else 0,
+        mean_pairwise_jaccard=mean_pairwise,
+        pairwise_runs=len(sample) if mean_pairwise is not None else 0,
         consecutive_jaccard=metrics.consecutive_overlap(sets),
         consecutive_overlap=metrics.consecutive_overlap(sets, metrics.overlap),
         change_rate=metrics.change_rate(sets),
@@ -156,7 +162,7 @@ def brand_repeatability(lists: Sequence[Sequence[str]], days: Sequence[float]) -
 
 
 def mean_repeatability(parts: Sequence[Repeatability]) -> Repeatability | None:
-    """The roll-up: each value averaged over the prompts (undefined values left out)."""
+    """The roll-up: each value averaged over the prompts that define it (a prompt with one run defines none)."""
     if not parts:
         return None
 
@@ -166,12 +172,12 @@ def mean_repeatability(parts: Sequence[Repeatability]) -> Repeatability | None:
     return Repeatability(
         mean_pairwise_jaccard=avg("mean_pairwise_jaccard"),
         pairwise_runs=sum(p.pairwise_runs for p in parts),
-        consecutive_jaccard=avg("consecutive_jaccard") or 0.0,
-        consecutive_overlap=avg("consecutive_overlap") or 0.0,
-        change_rate=avg("change_rate") or 0.0,
+        consecutive_jaccard=avg("consecutive_jaccard"),
+        consecutive_overlap=avg("consecutive_overlap"),
+        change_rate=avg("change_rate"),
         persistence_days=avg("persistence_days"),
-        exact_repeat_set=avg("exact_repeat_set") or 0.0,
-        exact_repeat_ordered=avg("exact_repeat_ordered") or 0.0,
+        exact_repeat_set=avg("exact_repeat_set"),
+        exact_repeat_ordered=avg("exact_repeat_ordered"),
         rank_rbo=avg("rank_rbo"),
         rank_tau=avg("rank_tau"),
     )
@@ -217,8 +223,9 @@ class BrandRow:
     brand: str
     ours: bool
     mention_rate: metrics.Proportion
-    sov_mentions: float  # labelled "share of voice (mentions)": mentions ÷ all tracked brands' mentions
-    sov_answers: float  # labelled "share of voice (answers)": answers naming it ÷ answers naming any
+    # None when no answer names any tracked brand (0 / 0)
+    sov_mentions: float | None  # labelled "share of voice (mentions)": mentions ÷ all tracked brands' mentions
+    sov_answers: float | None  # labelled "share of voice (answers)": answers naming it ÷ answers naming any
     sov_mentions_ci95: tuple[float, float] | None
     sov_answers_ci95: tuple[float, float] | None
     average_rank: float | None
@@ -427,7 +434,7 @@ def _brand_rows(
     cited: Sequence[frozenset[str]],
     bands: Sequence[Mapping[str, str | None]],
     brands: BrandSet,
-    intervals: Callable[[str], tuple[Interval, Interval]] | None,
+    intervals: Callable[[str], tuple[Interval | None, Interval | None]] | None,
 ) -> list[BrandRow]:
     """Per brand: B_r are `named`, the brands whose own domain each run cites `cited`, the band of each
     brand's first mention `bands`; `intervals` gives the two share-of-voice bootstrap intervals, if asked."""
@@ -538,11 +545,12 @@ def summarise_group(
         urls, pawc=pawc_urls, sources=sources, resamples=resamples, top=top, keep=options.keep
     )
     serp = [metrics.serp_overlap(r.values.cited_urls, r.values.organic_urls) for r in runs if r.values.organic_urls]
+    serp_n = sum(p.n for p in serp)  # cited URLs of the runs with organic results: 0 leaves the overlap undefined
     brand_rows = None
     if brands is not None:
         named = [r.values.brands for r in runs]
 
-        def intervals(name: str) -> tuple[Interval, Interval]:
+        def intervals(name: str) -> tuple[Interval | None, Interval | None]:
             return (
                 metrics.share_of_voice_interval(named, name, by="mentions", resamples=resamples),
                 metrics.share_of_voice_interval(named, name, by="answers", resamples=resamples),
@@ -570,7 +578,7 @@ def summarise_group(
         domain_repeatability=repeatability(domains, days),
         url_repeatability=repeatability(urls, days, ranks=False, pairwise_mean=False),
         retrieved_vs_cited=None if sources is None else metrics.cited_given_retrieved(sources, [set(u) for u in urls]),
-        serp_overlap=metrics.wilson_interval(sum(p.k for p in serp), sum(p.n for p in serp)) if serp else None,
+        serp_overlap=metrics.wilson_interval(sum(p.k for p in serp), serp_n) if serp_n else None,
         serp_runs=len(serp),
         runs_needed=_runs_needed(shown, options.margin),
         margin=options.margin,
@@ -684,7 +692,7 @@ class _EngineRollup:
             retrieved_vs_cited=(
                 None if sources is None else metrics.cited_given_retrieved(sources, [set(u) for u in urls])
             ),
-            serp_overlap=metrics.wilson_interval(self.serp_k, self.serp_n) if self.serp_runs else None,
+            serp_overlap=metrics.wilson_interval(self.serp_k, self.serp_n) if self.serp_n else None,
             serp_runs=self.serp_runs,
             runs_needed=_runs_needed(shown, margin),
             margin=margin,
@@ -692,13 +700,13 @@ class _EngineRollup:
             brand_repeatability=mean_of("brand_repeatability") if brands is not None else None,
         )
 
-    def _share_interval(self, domain: str, resamples: int) -> Interval:
+    def _share_interval(self, domain: str, resamples: int) -> Interval | None:
         """A domain's citation share over the engine, resampling prompts: Σ_prompt k / Σ_prompt Σ_r |D_r|."""
         numerators = [float(sum(domain in d for d in lists)) for lists, _ in self.prompt_lists]
         denominators = [float(sum(len(d) for d in lists)) for lists, _ in self.prompt_lists]
         return metrics.bootstrap_ratio(numerators, denominators, resamples=resamples)
 
-    def _sov_intervals(self, name: str, resamples: int) -> tuple[Interval, Interval]:
+    def _sov_intervals(self, name: str, resamples: int) -> tuple[Interval | None, Interval | None]:
         """Both share-of-voice variants over the engine, resampling prompts (per-prompt sums of each term)."""
         numerators = [float(sum(name in b for b in lists)) for _, lists in self.prompt_lists]
         mentions = [float(sum(len(set(b)) for b in lists)) for _, lists in self.prompt_lists]
@@ -709,7 +717,7 @@ class _EngineRollup:
         )
 
 
-def _with_share_ci(row: ItemRow, interval: tuple[float, float]) -> ItemRow:
+def _with_share_ci(row: ItemRow, interval: tuple[float, float] | None) -> ItemRow:
     return ItemRow(
         item=row.item,
         rate=row.rate,

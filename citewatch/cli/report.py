@@ -242,8 +242,8 @@ def _brands_table(title: str, rows: list[BrandRow]) -> Table:
         table.add_row(
             f"{b.brand}{' (ours)' if b.ours else ''}",
             _rate(rate.k, rate.n, rate.low, rate.high),
-            f"{b.sov_mentions:.0%}{_ci(b.sov_mentions_ci95)}",
-            f"{b.sov_answers:.0%}{_ci(b.sov_answers_ci95)}",
+            f"{_pct(b.sov_mentions)}{_ci(b.sov_mentions_ci95)}",
+            f"{_pct(b.sov_answers)}{_ci(b.sov_answers_ci95)}",
             _num(b.average_rank, 1),
             " ".join(f"{rank}:{count}" for rank, count in b.rank_histogram.items()),
             "/".join(str(v) for v in b.position_bands.values()),
