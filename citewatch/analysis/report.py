@@ -228,6 +228,7 @@ class BrandRow:
     sov_answers: float | None  # labelled "share of voice (answers)": answers naming it ÷ answers naming any
     sov_mentions_ci95: tuple[float, float] | None
     sov_answers_ci95: tuple[float, float] | None
+    answers_naming_any: int  # the n of share of voice by answers (its k is the mention rate's k)
     average_rank: float | None
     position_weighted: float
     rank_histogram: dict[str, int]
@@ -310,6 +311,28 @@ class Section:
         return None if self.runs_needed is None else self.runs >= self.runs_needed
 
 
+@dataclass(slots=True)
+class Change:
+    """What changed between each prompt's newest run and the run before it, over an engine's prompts.
+
+    Only prompts with two runs or more are compared; `gained` counts, per domain, the prompts whose newest run
+    cites it and whose previous run did not, `lost` the other way round."""
+
+    compared: int = 0  # prompts with two runs or more
+    changed: int = 0  # of those, prompts whose newest run cites another set of domains than the run before
+    gained: Counter[str] = field(default_factory=Counter)
+    lost: Counter[str] = field(default_factory=Counter)
+
+    def add(self, runs: Sequence[Run]) -> None:
+        if len(runs) < 2:
+            return
+        before, newest = set(runs[-2].values.cited_domains), set(runs[-1].values.cited_domains)
+        self.compared += 1
+        self.changed += before != newest
+        self.gained.update(newest - before)
+        self.lost.update(before - newest)
+
+
 @dataclass(frozen=True, slots=True)
 class Heatmap:
     """Which of a group's most cited domains each of its newest runs cited."""
@@ -334,6 +357,7 @@ class Report:
     by_run: dict[str, list[tuple[int, float, int]]] = field(default_factory=dict)
     by_day: dict[str, list[tuple[str, float, int]]] = field(default_factory=dict)
     heatmaps: list[Heatmap] = field(default_factory=list)
+    changes: dict[str, Change] = field(default_factory=dict)  # per engine, for the HTML summary
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -439,6 +463,7 @@ def _brand_rows(
     """Per brand: B_r are `named`, the brands whose own domain each run cites `cited`, the band of each
     brand's first mention `bands`; `intervals` gives the two share-of-voice bootstrap intervals, if asked."""
     named_sets = [set(b) for b in named]
+    answers_naming_any = sum(map(bool, named_sets))
     rows = []
     for brand in brands.brand:
         name = brand.name
@@ -455,6 +480,7 @@ def _brand_rows(
                 sov_answers=sov.by_answers,
                 sov_mentions_ci95=by_mentions,
                 sov_answers_ci95=by_answers,
+                answers_naming_any=answers_naming_any,
                 average_rank=average,
                 position_weighted=metrics.position_weighted_visibility(rate.value, average),
                 rank_histogram=metrics.rank_histogram(named, name),
@@ -985,6 +1011,7 @@ def build_report(
             report.engines.append(part.rollup)
             report.by_run[part.engine] = part.by_run
             report.by_day[part.engine] = part.by_day
+            report.changes[part.engine] = part.change
     return report
 
 
@@ -998,6 +1025,7 @@ class _EnginePart:
     rollup: Section
     by_run: list[tuple[int, float, int]]
     by_day: list[tuple[str, float, int]]
+    change: Change
 
 
 def engine_part(store: Store, where: RunFilter, engine: str, brands: BrandSet | None, options: Options) -> _EnginePart:
@@ -1005,6 +1033,7 @@ def engine_part(store: Store, where: RunFilter, engine: str, brands: BrandSet | 
     rollup = _EngineRollup(engine)
     groups: list[Section] = []
     heatmaps: list[Heatmap] = []
+    change = Change()
     for _, prompt, runs in iter_runs(store, dataclasses.replace(where, engine=engine), brands, geo=options.geo):
         pawc = _pawc(runs) if options.geo else None
         section = summarise_group(engine, prompt, runs, brands, options, pawc)
@@ -1012,6 +1041,7 @@ def engine_part(store: Store, where: RunFilter, engine: str, brands: BrandSet | 
         if options.heatmaps:
             heatmaps.append(_heatmap(engine, prompt, section, runs))
         rollup.add(section, runs, pawc)
+        change.add(runs)
     return _EnginePart(
         engine=engine,
         groups=groups,
@@ -1019,6 +1049,7 @@ def engine_part(store: Store, where: RunFilter, engine: str, brands: BrandSet | 
         rollup=rollup.finish(brands, options),
         by_run=[(i, s / n, int(n)) for i, (s, n) in sorted(rollup.by_run_index.items())],
         by_day=[(d, s / n, int(n)) for d, (s, n) in sorted(rollup.by_day.items())],
+        change=change,
     )
 
 
