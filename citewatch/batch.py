@@ -84,6 +84,7 @@ class JobOutcome:
     capture_id: int | None = None
     error: str | None = None
     engine_changed: bool = False
+    unreachable: bool = False
 
 
 @dataclass(slots=True)
@@ -138,7 +139,9 @@ class Worker:
             job_key=job.key,
             first_attempt=len(attempts) + 1,
         )
-        return JobOutcome(job, summary.status, summary.capture_id, summary.error, summary.engine_changed)
+        return JobOutcome(
+            job, summary.status, summary.capture_id, summary.error, summary.engine_changed, summary.unreachable
+        )
 
 
 _process_worker: Worker | None = None
@@ -162,7 +165,7 @@ class Pacer:
 
     campaign: Campaign
     next_start: dict[str, float] = field(default_factory=dict)
-    cooled: set[str] = field(default_factory=set)
+    cooled: dict[str, str] = field(default_factory=dict)  # engine -> why its remaining jobs are skipped
 
     def pick(self, pending: deque[Job], skip: Callable[[JobOutcome], None]) -> Job | None:
         """The next job whose engine may start now; jobs of cooled-down engines are skipped, not run."""
@@ -170,7 +173,7 @@ class Pacer:
         for job in list(pending):
             if job.engine in self.cooled:
                 pending.remove(job)
-                skip(JobOutcome(job, None, error=f"{job.engine} cooled down after a block"))
+                skip(JobOutcome(job, None, error=self.cooled[job.engine]))
                 continue
             if self.next_start.get(job.engine, 0.0) <= now:
                 pending.remove(job)
@@ -183,8 +186,11 @@ class Pacer:
         return max(0.0, min(starts, default=0.0) - time.monotonic())
 
     def record(self, outcome: JobOutcome) -> None:
+        engine = outcome.job.engine
         if outcome.status in WALLS:
-            self.cooled.add(outcome.job.engine)
+            self.cooled.setdefault(engine, f"{engine} cooled down after a block")
+        elif outcome.unreachable:
+            self.cooled.setdefault(engine, f"skipped: {outcome.error}")
 
 
 def run_jobs(

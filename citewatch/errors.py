@@ -8,12 +8,15 @@ CitewatchError                  one red line at the CLI, no traceback unless --v
 └── CaptureError                one capture attempt failed; carries the status to record
     ├── TransientCaptureError   retried with backoff: navigation timeout, 5xx/429, answer never finished
     │   └── IncompleteAnswer    the answer started and stopped half-way (stream broke)
+    ├── UnreachableError        the engine's host does not resolve or refuses: not retried, engine skipped
     ├── BlockedError            bot wall or captcha: never retried blindly, engine cooled down
     ├── ConsentRequiredError    a consent interstitial that could not be passed
     └── LoginRequiredError      needs `citewatch auth ENGINE`
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from citewatch.models import CaptureStatus
 
@@ -52,6 +55,19 @@ class TransientCaptureError(CaptureError):
 
 class IncompleteAnswer(TransientCaptureError):
     status = CaptureStatus.incomplete
+
+
+class UnreachableError(CaptureError):
+    """The browser could not reach the engine at all (no DNS, no route, connection refused). Asking again a
+    few seconds later gives the same answer, so it is not transient: one attempt, one line saying so."""
+
+    status = CaptureStatus.error
+
+    def __init__(self, engine: str, url: str, code: str) -> None:
+        host = urlsplit(url).netloc or url
+        super().__init__(f"{engine} cannot be reached from this machine: {host} ({code}); not retried")
+        self.engine = engine
+        self.code = code
 
 
 class BlockedError(CaptureError):

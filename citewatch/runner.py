@@ -20,7 +20,7 @@ from tenacity import (
 )
 
 from citewatch.engines import get_engine
-from citewatch.errors import CaptureError, TransientCaptureError
+from citewatch.errors import CaptureError, TransientCaptureError, UnreachableError
 from citewatch.extract import extract_snapshot
 from citewatch.extract.contracts import ENGINE_CHANGED
 from citewatch.models import CaptureStatus, Extraction, ExtractionStatus
@@ -41,6 +41,7 @@ class CaptureSummary:
     status: CaptureStatus
     error: str | None
     extraction: Extraction | None
+    unreachable: bool = False  # the engine's host could not be reached at all (see UnreachableError)
 
     @property
     def engine_changed(self) -> bool:
@@ -140,4 +141,5 @@ def _extract_and_save(
         status=status,
         error=str(error) if error else None,
         extraction=extraction,
+        unreachable=isinstance(error, UnreachableError),
     )

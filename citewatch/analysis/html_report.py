@@ -8,17 +8,22 @@ through. The file opens offline.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from html import escape
 
-from citewatch.analysis.report import HEATMAP_ITEMS, Heatmap, ItemRow, Report, Section
+from citewatch.analysis.metrics import Proportion, wilson_interval
+from citewatch.analysis.report import HEATMAP_ITEMS, BrandRow, Change, Heatmap, ItemRow, Report, Section
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 PALETTE = ("#2563eb", "#ea580c", "#16a34a", "#9333ea", "#dc2626", "#0891b2", "#ca8a04", "#4b5563")
 HEATMAPS = 6  # groups shown as heat maps: those with the most runs
 GROUP_ROWS = 500  # rows of the per-group table before it says how many more there are
 LABEL_W = 180  # room for labels left of a bar chart
+SUMMARY_DOMAINS = 5  # top domains per engine in the summary
+PROMPT_SECTIONS = 100  # prompts with a section of their own (the index lists them all up to GROUP_ROWS)
+CHANGED_DOMAINS = 6  # newly cited / no longer cited domains named per engine
 
 CSS = """
 :root { color-scheme: light; --ink: #111827; --muted: #6b7280; --line: #e5e7eb; --bg: #f9fafb; }
@@ -29,6 +34,7 @@ main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 48px; }
 h1 { font-size: 24px; margin: 0 0 4px; }
 h2 { font-size: 18px; margin: 32px 0 10px; padding-top: 8px; border-top: 1px solid var(--line); }
 h3 { font-size: 15px; margin: 18px 0 6px; }
+h4 { font-size: 13px; margin: 4px 0 6px; }
 .meta, .note { color: var(--muted); font-size: 13px; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(540px, 1fr)); gap: 16px; }
 .card.wide { grid-column: 1 / -1; display: flex; flex-wrap: wrap; gap: 8px 24px; align-items: flex-start; }
@@ -49,6 +55,34 @@ svg .muted { fill: var(--muted); }
 svg .small { font-size: 11px; }
 .legend { display: flex; flex-wrap: wrap; gap: 12px; font-size: 12px; color: var(--muted); margin: 4px 0; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; }
+.summary { display: grid; grid-template-columns: 1fr; gap: 16px; }
+.pair { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
+.pair > .table-wrap { flex: 1 1 auto; }
+.summary .card h3 { margin-top: 0; }
+.figures { display: flex; flex-wrap: wrap; gap: 4px 20px; margin: 0 0 8px; }
+.figure b { font-size: 18px; display: block; }
+.figure span { color: var(--muted); font-size: 12px; }
+.ci { color: var(--muted); white-space: nowrap; }
+.index ol { columns: 2; column-gap: 32px; padding-left: 20px; }
+.index li { break-inside: avoid; margin: 2px 0; }
+.prompt { break-inside: avoid-page; }
+.prompt h3 { font-size: 16px; }
+a { color: #1d4ed8; }
+.top { font-size: 12px; }
+@page { size: A4; margin: 14mm 12mm; }
+@media print {
+  body { background: #fff; font-size: 11px; }
+  main { max-width: none; padding: 0; }
+  .card, .table-wrap { break-inside: avoid; overflow: visible; border-color: #d1d5db; }
+  .cards, .summary { display: block; }
+  .cards > .card, .summary > .card { margin-bottom: 10px; }
+  h2 { break-after: avoid; }
+  h3 { break-after: avoid; }
+  table { font-size: 10px; }
+  td.text { max-width: none; }
+  .top { display: none; }
+  a { color: inherit; text-decoration: none; }
+}
 """
 
 
@@ -90,8 +124,9 @@ def citation_chart(section: Section, limit: int = 12) -> str:
     rows: Sequence[ItemRow] = section.domains[:limit]
     width, bar_h, gap = 500, 16, 8
     x0, x1 = LABEL_W, width - 70
-    height = 12 + len(rows) * (bar_h + gap) + 24
-    parts = _axis(x0, x1, height - 22)
+    height = 12 + len(rows) * (bar_h + gap) + 24 + NOTE_H
+    parts = _axis(x0, x1, height - 22 - NOTE_H)
+    parts.append(_note(width, height, f"n = {section.runs} runs · bar: share of runs citing · whisker: 95% CI"))
     for i, row in enumerate(rows):
         y = 10 + i * (bar_h + gap)
         scale = x1 - x0
@@ -109,7 +144,7 @@ def citation_chart(section: Section, limit: int = 12) -> str:
             f'<line x1="{high:.1f}" y1="{y + 3}" x2="{high:.1f}" y2="{y + bar_h - 3}" stroke="#111827"/>',
             f'<text x="{x1 + 8}" y="{mid + 4:.1f}" class="muted">{row.rate.k}/{row.rate.n}</text>',
         ]
-    return _svg(width, height, parts, f"Citation rate per domain, {section.engine}")
+    return _svg(width, height, parts, f"Citation rate per domain, {section.engine}, n = {section.runs} runs")
 
 
 def share_of_voice_chart(section: Section) -> str:
@@ -117,9 +152,13 @@ def share_of_voice_chart(section: Section) -> str:
     brands = section.brands or []
     width, bar_h, gap = 520, 14, 10
     x0, x1 = LABEL_W - 60, width - 50
-    height = 12 + len(brands) * (2 * bar_h + gap) + 24
-    parts = _axis(x0, x1, height - 22)
+    height = 12 + len(brands) * (2 * bar_h + gap) + 24 + NOTE_H
+    parts = _axis(x0, x1, height - 22 - NOTE_H)
     scale = x1 - x0
+    answers = brands[0].answers_naming_any if brands else 0
+    bootstrapped = any(b.sov_mentions_ci95 is not None for b in brands)
+    whiskers = "95% bootstrap CI" if bootstrapped else "95% Wilson CI"
+    parts.append(_note(width, height, f"n = {section.runs} answers, {answers} naming a brand · whisker: {whiskers}"))
     for i, brand in enumerate(brands):
         y = 10 + i * (2 * bar_h + gap)
         label = f"{brand.brand}{' (ours)' if brand.ours else ''}"
@@ -130,10 +169,13 @@ def share_of_voice_chart(section: Section) -> str:
         for j, (value, interval, variant) in enumerate(
             (
                 (brand.sov_mentions, brand.sov_mentions_ci95, "by mentions"),
-                (brand.sov_answers, brand.sov_answers_ci95, "by answers"),
+                (brand.sov_answers, _answers_interval(brand), "by answers"),
             )
         ):
             top = y + j * bar_h
+            if value is None:  # no answer named a tracked brand: no bar, no share
+                parts.append(f'<text x="{x1 + 6}" y="{top + bar_h - 3}" class="muted small">—</text>')
+                continue
             parts.append(
                 f'<rect x="{x0}" y="{top}" width="{max(scale * value, 1.0):.1f}" height="{bar_h - 1}" rx="2" '
                 f'fill="{PALETTE[j]}"><title>{_e(label)}: share of voice {variant} {value:.1%}</title></rect>'
@@ -145,15 +187,39 @@ def share_of_voice_chart(section: Section) -> str:
                     f'y2="{mid:.1f}" stroke="#111827"/>'
                 )
             parts.append(f'<text x="{x1 + 6}" y="{top + bar_h - 3}" class="muted small">{value:.0%}</text>')
-    return _svg(width, height, parts, f"Share of voice per brand, {section.engine}")
+    return _svg(width, height, parts, f"Share of voice per brand, {section.engine}, n = {section.runs} answers")
 
 
-def line_chart(series: Mapping[str, Sequence[tuple[str, float]]], label: str, x_title: str) -> str:
-    """One line per engine over shared x labels (run numbers or days); y is a 0–1 similarity."""
-    xs = sorted({x for points in series.values() for x, _ in points}, key=_x_key)
-    width, height, left, right, top, bottom = 560, 230, 44, 16, 12, 42
+def _answers_interval(brand: BrandRow) -> tuple[float, float] | None:
+    """Share of voice by answers is k answers naming the brand of n naming any: its bootstrap interval when
+    computed, else its Wilson interval (answers taken as independent); None when no answer names any."""
+    if brand.sov_answers_ci95 is not None:
+        return brand.sov_answers_ci95
+    if not brand.answers_naming_any:
+        return None
+    p = wilson_interval(brand.mention_rate.k, brand.answers_naming_any)
+    return p.low, p.high
+
+
+NOTE_H = 16  # room under a chart for the line saying its n and what its whiskers are
+
+
+def _note(width: int, height: int, text: str) -> str:
+    return f'<text x="{width - 4}" y="{height - 4}" text-anchor="end" class="muted small">{_e(text)}</text>'
+
+
+def line_chart(series: Mapping[str, Sequence[tuple[str, float, int]]], label: str, x_title: str) -> str:
+    """One line per engine over shared x labels (run numbers or days); y is a 0–1 similarity averaged over n
+    pairs of consecutive runs at each point (the chart says the range of n)."""
+    xs = sorted({x for points in series.values() for x, _, _ in points}, key=_x_key)
+    width, height, left, right, top, bottom = 560, 230 + NOTE_H, 44, 16, 12, 42 + NOTE_H
     if not xs:
-        return _svg(width, 40, ['<text x="8" y="24" class="muted">not enough runs</text>'], label)
+        return _svg(
+            width, 40, ['<text x="8" y="24" class="muted">no prompt has two runs yet: nothing to compare</text>'], label
+        )
+    pairs = [n for points in series.values() for _, _, n in points]
+    spread = str(min(pairs)) if min(pairs) == max(pairs) else f"{min(pairs)}–{max(pairs)}"
+    label = f"{label}, n = {spread} pairs of consecutive runs per point"
     span = max(len(xs) - 1, 1)
     position = {x: left + (width - left - right) * i / span for i, x in enumerate(xs)}
     plot_h = height - top - bottom
@@ -175,15 +241,16 @@ def line_chart(series: Mapping[str, Sequence[tuple[str, float]]], label: str, x_
     if dates:
         x_title = f"{x_title}, {xs[0][:4]}" + (f"–{xs[-1][:4]}" if xs[-1][:4] != xs[0][:4] else "")
     parts.append(
-        f'<text x="{(left + width - right) / 2:.1f}" y="{height - 6}" text-anchor="middle" class="muted">'
+        f'<text x="{(left + width - right) / 2:.1f}" y="{height - 6 - NOTE_H}" text-anchor="middle" class="muted">'
         f"{_e(x_title)}</text>"
     )
+    parts.append(_note(width, height, f"each point: mean over n = {spread} pairs of consecutive runs"))
     for index, (engine, points) in enumerate(sorted(series.items())):
         colour = PALETTE[index % len(PALETTE)]
-        coords = " ".join(f"{position[x]:.1f},{top + plot_h * (1 - v):.1f}" for x, v in points)
+        coords = " ".join(f"{position[x]:.1f},{top + plot_h * (1 - v):.1f}" for x, v, _ in points)
         parts.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"/>')
         if len(points) == 1:
-            x, v = points[0]
+            x, v, _ = points[0]
             parts.append(f'<circle cx="{position[x]:.1f}" cy="{top + plot_h * (1 - v):.1f}" r="3" fill="{colour}"/>')
         parts.append(f"<title>{_e(engine)}</title>")
     return _svg(width, height, parts, label)
@@ -226,8 +293,8 @@ def heatmap_chart(heatmap: Heatmap) -> str:
         y = top + len(heatmap.domains) * cell + 14
         first, last = _day(heatmap.runs[0]), _day(heatmap.runs[-1])
         span = first if first == last else f"{first} → {last}"
-        parts.append(f'<text x="{label_w}" y="{y}" class="muted">{columns} runs, oldest left: {span}</text>')
-    return _svg(width, height, parts, f"Sources cited per run, {heatmap.engine}")
+        parts.append(f'<text x="{label_w}" y="{y}" class="muted">n = {columns} runs, oldest left: {span}</text>')
+    return _svg(width, height, parts, f"Sources cited per run, {heatmap.engine}, n = {columns} runs")
 
 
 def _day(when: datetime) -> str:
@@ -280,7 +347,7 @@ SUMMARY_HEADERS = (
 )
 
 
-def _domain_rows(rows: Sequence[ItemRow]) -> Iterable[Sequence[tuple[str, str]]]:
+def _domain_rows(rows: Sequence[ItemRow], *, geo: bool) -> Iterable[Sequence[tuple[str, str]]]:
     for r in rows:
         share_ci = "" if r.share_ci95 is None else f" ({r.share_ci95[0]:.1%}–{r.share_ci95[1]:.1%})"
         yield (
@@ -288,7 +355,7 @@ def _domain_rows(rows: Sequence[ItemRow]) -> Iterable[Sequence[tuple[str, str]]]
             ("num", f"{r.rate.k}/{r.rate.n}"),
             ("num", f"{r.rate.value:.0%} ({r.rate.low:.0%}–{r.rate.high:.0%})"),
             ("num", f"{r.citation_share:.1%}{share_ci}"),
-            ("num", _num(r.pawc)),
+            *((("num", _num(r.pawc)),) if geo else ()),
         )
 
 
@@ -321,6 +388,158 @@ def _brand_table(section: Section) -> str:
     return _table(headers, rows, "table-wrap full")
 
 
+# ------------------------------------------------------------------------------------------------ summary
+
+
+def _interval(p: Proportion) -> str:
+    """k/n, the rate and its 95 % Wilson interval, for a cell."""
+    return f'{p.k}/{p.n} · {p.value:.0%} <span class="ci">({p.low:.0%}–{p.high:.0%})</span>'
+
+
+def _share(value: float | None, interval: tuple[float, float] | None) -> str:
+    if value is None:
+        return "—"
+    ci = "" if interval is None else f' <span class="ci">({interval[0]:.0%}–{interval[1]:.0%})</span>'
+    return f"{value:.0%}{ci}"
+
+
+def _figure(value: str, label: str) -> str:
+    return f'<div class="figure"><b>{value}</b><span>{_e(label)}</span></div>'
+
+
+def _changes(change: Change | None) -> str:
+    """One paragraph: what the newest run of each prompt cites that the run before did not, and the reverse."""
+    if change is None or not change.compared:
+        return '<p class="note">What changed: no prompt has two runs yet, so there is nothing to compare.</p>'
+
+    def named(counts: Counter[str]) -> str:
+        top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:CHANGED_DOMAINS]
+        listed = ", ".join(f"{_e(d)}" + (f" ({n} prompts)" if n > 1 else "") for d, n in top)
+        more = len(counts) - len(top)
+        return (listed + (f" and {more} more" if more > 0 else "")) or "none"
+
+    return (
+        f"<p><b>What changed</b> (each prompt’s newest run against the run before, {change.compared} "
+        f"prompt{'s' if change.compared != 1 else ''} with two runs or more): {change.changed} cited another set "
+        f"of domains. Newly cited: {named(change.gained)}. No longer cited: {named(change.lost)}.</p>"
+    )
+
+
+def _summary_card(report: Report, s: Section) -> str:
+    rep = s.domain_repeatability
+    span = ""
+    if s.first and s.last:
+        span = _day(s.first) if _day(s.first) == _day(s.last) else f"{_day(s.first)} – {_day(s.last)}"
+    figures = [
+        _figure(str(s.runs), "runs"),
+        _figure(str(s.prompts), "prompts"),
+        _figure(str(s.domains_cited), "domains cited"),
+        _figure(_num(rep.mean_pairwise_jaccard if rep else None), "pairwise Jaccard"),
+        _figure(_pct(rep.change_rate if rep else None), "change rate"),
+    ]
+    parts = [f'<div class="card"><h3>{_e(s.engine)}</h3><p class="meta">{_e(span)}</p>']
+    parts.append(f'<div class="figures">{"".join(figures)}</div>')
+    tables = []
+    if s.brands:
+        rows = [
+            (
+                ("text", _e(f"{b.brand}{' (ours)' if b.ours else ''}")),
+                ("num", _interval(b.mention_rate)),
+                ("num", _share(b.sov_mentions, b.sov_mentions_ci95)),
+                ("num", _share(b.sov_answers, _answers_interval(b))),
+            )
+            for b in s.brands
+        ]
+        tables.append(_table(("brand", "named in (95% CI)", "SoV by mentions", "SoV by answers (95% CI)"), rows))
+    domains = [(("text", _e(d.item)), ("num", _interval(d.rate))) for d in s.domains[:SUMMARY_DOMAINS]]
+    tables.append(_table(("top cited domains", "runs citing (95% CI)"), domains))
+    parts.append(f'<div class="pair">{"".join(tables)}</div>')
+    parts.append(_changes(report.changes.get(s.engine)))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _summary(report: Report) -> list[str]:
+    sov = ""
+    if report.brands:
+        bootstrapped = any(b.sov_mentions_ci95 is not None for s in report.engines for b in s.brands or [])
+        sov = " Share of voice by answers is shown with its 95 % Wilson interval (answers counted as independent); " + (
+            "by mentions with its bootstrap interval."
+            if bootstrapped
+            else "run with --bootstrap 2000 for bootstrap intervals of both variants."
+        )
+    return [
+        '<h2 id="summary">Summary</h2>',
+        '<p class="note">Per engine: how many runs this report rests on, which domains it cites most (share of '
+        "runs citing each, with its 95 % Wilson interval: small n gives wide intervals), how alike reruns of the "
+        f"same prompt are (— with a single run per prompt), and what changed in the newest runs.{sov}</p>",
+        '<div class="summary">',
+        *(_summary_card(report, s) for s in report.engines),
+        "</div>",
+    ]
+
+
+# ------------------------------------------------------------------------------------------------ prompts
+
+
+def _prompt_ids(report: Report) -> dict[str, str]:
+    """An anchor per prompt, in report order of first appearance."""
+    ids: dict[str, str] = {}
+    for group in report.groups:
+        if group.prompt is not None and group.prompt not in ids:
+            ids[group.prompt] = f"prompt-{len(ids) + 1}"
+    return ids
+
+
+def _index(report: Report, ids: Mapping[str, str]) -> list[str]:
+    engines: dict[str, list[str]] = {}
+    for group in report.groups:
+        engines.setdefault(group.prompt or "", []).append(f"{group.engine} {group.runs}")
+    items = []
+    for number, (prompt, anchor) in enumerate(ids.items(), start=1):
+        target = f'<a href="#{anchor}">{_e(_clip(prompt, 120))}</a>' if number <= PROMPT_SECTIONS else _e(prompt)
+        items.append(f'<li>{target} <span class="ci">({_e(", ".join(engines[prompt]))} runs)</span></li>')
+    more = ""
+    if len(ids) > PROMPT_SECTIONS:
+        more = f'<p class="note">The first {PROMPT_SECTIONS} prompts have a section; all are in --format csv.</p>'
+    return ['<div class="index"><h2 id="prompts">Prompts</h2>', f"<ol>{''.join(items)}</ol>", more, "</div>"]
+
+
+def _prompt_sections(report: Report, ids: Mapping[str, str]) -> list[str]:
+    by_prompt: dict[str, list[Section]] = {}
+    for group in report.groups:
+        by_prompt.setdefault(group.prompt or "", []).append(group)
+    # the groups with the most runs get their heat map (a page of hundreds would be too heavy to open)
+    shown = sorted(report.heatmaps, key=lambda h: -len(h.runs))[:HEATMAPS]
+    heatmaps = {(h.engine, h.prompt): h for h in shown}
+    out = ['<h2 id="per-prompt">Per prompt</h2>']
+    for prompt, anchor in list(ids.items())[:PROMPT_SECTIONS]:
+        out.append(f'<section class="prompt" id="{anchor}"><h3>{_e(prompt)}</h3>')
+        rows = []
+        for g in by_prompt[prompt]:
+            rep = g.domain_repeatability
+            top = ", ".join(f"{_e(d.item)} {d.rate.k}/{d.rate.n}" for d in g.domains[:3]) or "—"
+            rows.append(
+                (
+                    ("key", _e(g.engine)),
+                    ("num", str(g.runs)),
+                    ("num", _num(rep.mean_pairwise_jaccard if rep else None)),
+                    ("num", _pct(rep.change_rate if rep else None)),
+                    ("text", top),
+                )
+            )
+        out.append(_table(("engine", "runs", "pairwise J", "change rate", "most cited (runs citing of n)"), rows))
+        for g in by_prompt[prompt]:
+            heatmap = heatmaps.get((g.engine, prompt))
+            if heatmap is not None and len(heatmap.runs) > 1:
+                out.append(
+                    f'<div class="card"><h4>{_e(g.engine)} · which of the {HEATMAP_ITEMS} most cited domains each '
+                    f"run cited</h4>{heatmap_chart(heatmap)}</div>"
+                )
+        out.append('<p class="top"><a href="#prompts">↑ prompts</a> · <a href="#summary">↑ summary</a></p></section>')
+    return out
+
+
 # ------------------------------------------------------------------------------------------------ page
 
 
@@ -343,6 +562,9 @@ def render_html(report: Report) -> str:
     if not report.groups:
         out.append('<p class="note">No answered captures match.</p></main></body></html>')
         return "\n".join(out)
+    ids = _prompt_ids(report)
+    out += _summary(report)
+    out += _index(report, ids)
     out += [
         "<h2>Engines</h2>",
         '<p class="note">Rates pool the runs of every prompt; repeatability values are means over prompts. '
@@ -357,8 +579,8 @@ def render_html(report: Report) -> str:
         out.append(f'<div class="card wide"><h3>{_e(s.engine)} · {s.runs} runs</h3>{citation_chart(s)}')
         out.append(
             _table(
-                ("domain", "runs", "rate (95% CI)", "citation share", "PAWC"),
-                _domain_rows(s.domains[: report.top]),
+                ("domain", "runs", "rate (95% CI)", "citation share", *(("PAWC",) if report.geo else ())),
+                _domain_rows(s.domains[: report.top], geo=report.geo),
             )
             + "</div>"
         )
@@ -376,8 +598,8 @@ def render_html(report: Report) -> str:
             )
         out.append("</div>")
     engines = sorted(report.by_run)
-    by_run = {e: [(str(i), v) for i, v, _ in report.by_run[e]] for e in engines}
-    by_day = {e: [(d, v) for d, v, _ in report.by_day[e]] for e in engines}
+    by_run = {e: [(str(i), v, n) for i, v, n in report.by_run[e]] for e in engines}
+    by_day = {e: [(d, v, n) for d, v, n in report.by_day[e]] for e in engines}
     out += [
         "<h2>Stability</h2>",
         '<p class="note">Jaccard similarity of the cited domains of each run and the run before it (same prompt '
@@ -387,22 +609,14 @@ def render_html(report: Report) -> str:
         f'<div class="card"><h3>Over runs</h3>{line_chart(by_run, "Stability over runs", "run number")}</div>',
         f'<div class="card"><h3>Over time</h3>{line_chart(by_day, "Stability over time", "day (UTC)")}</div>',
         "</div>",
-        "<h2>Which sources each run cited</h2>",
-        f'<p class="note">The {HEATMAP_ITEMS} most cited domains of the prompt × engine groups with the most runs '
-        "(newest runs); a filled cell means that run cited the domain.</p>",
-        '<div class="cards">',
     ]
-    for heatmap in sorted(report.heatmaps, key=lambda h: -len(h.runs))[:HEATMAPS]:
-        out.append(
-            f'<div class="card"><h3>{_e(heatmap.engine)} · {_e(_clip(heatmap.prompt, 80))}</h3>'
-            f"{heatmap_chart(heatmap)}</div>"
-        )
-    out += ["</div>", "<h2>Prompts × engines</h2>"]
+    out.append("<h2>Prompts × engines</h2>")
     out.append(_table(SUMMARY_HEADERS, _summary_rows(report.groups[:GROUP_ROWS])))
     if len(report.groups) > GROUP_ROWS:
         out.append(
             f'<p class="note">{len(report.groups) - GROUP_ROWS} more groups: narrow with --prompt, --engine or '
             "--since, or use --format csv.</p>"
         )
+    out += _prompt_sections(report, ids)
     out.append("</main></body></html>")
     return "\n".join(out)

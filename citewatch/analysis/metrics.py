@@ -108,8 +108,9 @@ def rate(runs: Sequence[Collection[Hashable]], item: Hashable) -> Proportion:
 class ShareOfVoice:
     """Both published variants, labelled, since vendors mean different things by the name."""
 
-    by_mentions: float  # brand's mentions ÷ mentions of all tracked brands (Profound, Peec)
-    by_answers: float  # answers naming the brand ÷ answers naming it or a competitor (AirOps)
+    # None when no answer names a tracked brand: 0 / 0 is not a share
+    by_mentions: float | None  # brand's mentions ÷ mentions of all tracked brands (Profound, Peec)
+    by_answers: float | None  # answers naming the brand ÷ answers naming it or a competitor (AirOps)
 
 
 SovVariant = Literal["mentions", "answers"]
@@ -123,17 +124,17 @@ def _sov_terms(runs: Sequence[Sequence[Hashable]], brand: Hashable, by: SovVaria
     return numerators, denominators
 
 
-def _ratio(numerators: Sequence[float], denominators: Sequence[float]) -> float:
+def _ratio(numerators: Sequence[float], denominators: Sequence[float]) -> float | None:
     total = sum(denominators)
-    return sum(numerators) / total if total else 0.0
+    return sum(numerators) / total if total else None
 
 
 def share_of_voice(runs: Sequence[Sequence[Hashable]], brand: Hashable) -> ShareOfVoice:
     """Share of voice of `brand`; `runs` holds the tracked brands each answer names (B_r).
 
     by_mentions = Σ_r [b ∈ B_r] / Σ_r |B_r|;  by_answers = |{r : b ∈ B_r}| / |{r : B_r ≠ ∅}|.
-    A brand counts once per answer however often it is repeated (as Ahrefs counts mentions). Both are 0
-    when no answer names a tracked brand.
+    A brand counts once per answer however often it is repeated (as Ahrefs counts mentions). Both are None
+    when no answer names a tracked brand (there is no voice to share).
     """
     named = [set(run) for run in runs]
     naming = sum(brand in run for run in named)
@@ -141,7 +142,7 @@ def share_of_voice(runs: Sequence[Sequence[Hashable]], brand: Hashable) -> Share
     answers = sum(map(bool, named))
     # the sums of `_sov_terms` are whole numbers, so these are exactly the ratios `share_of_voice_interval` takes
     return ShareOfVoice(
-        by_mentions=naming / mentions if mentions else 0.0, by_answers=naming / answers if answers else 0.0
+        by_mentions=naming / mentions if mentions else None, by_answers=naming / answers if answers else None
     )
 
 
@@ -215,11 +216,11 @@ def _citation_terms(runs: Sequence[Sequence[Hashable]], item: Hashable) -> tuple
     return [float(list(run).count(item)) for run in runs], [float(len(run)) for run in runs]
 
 
-def citation_share(runs: Sequence[Sequence[Hashable]], item: Hashable) -> float:
+def citation_share(runs: Sequence[Sequence[Hashable]], item: Hashable) -> float | None:
     """Citations of `item` ÷ all citations (Profound): Σ_r count(u in U_r) / Σ_r |U_r|.
 
     Counts what each run lists: pass each answer's distinct cited URLs (or domains) to count a URL once per
-    answer, or every marker to count occurrences. 0 when nothing is cited.
+    answer, or every marker to count occurrences. None when nothing is cited.
     """
     return _ratio(*_citation_terms(runs, item))
 
@@ -305,11 +306,11 @@ _COUNTED_RUNS = 25
 _COUNTED_ITEMS = 127
 
 
-def mean_pairwise_jaccard(runs: Sequence[Set[Hashable]]) -> float:
-    """Mean Jaccard over all C(n, 2) pairs of runs (rerun stability); 1.0 with fewer than two runs."""
+def mean_pairwise_jaccard(runs: Sequence[Set[Hashable]]) -> float | None:
+    """Mean Jaccard over all C(n, 2) pairs of runs (rerun stability); None with fewer than two runs (no pair)."""
     n = len(runs)
     if n < 2:
-        return 1.0
+        return None
     # Reports compute this for every group. Both ways give the terms of `jaccard` in the order of `combinations`,
     # so the sum is the same to the last bit. Empty runs share an item of their own, so no union is empty: two
     # empty runs give 1/1 = 1.0 and an empty and a non-empty run 0/(|B| + 1) = 0.0, as in `jaccard`.
@@ -359,40 +360,42 @@ def _after_diagonal(rows: Sequence[int]) -> bytes:
     return b"".join([(row >> 8 * i).to_bytes(n - i, "little") for i, row in enumerate(rows, 1)])
 
 
-def cross_jaccard(left: Sequence[Set[Hashable]], right: Sequence[Set[Hashable]]) -> float:
-    """Mean Jaccard over every (left run, right run) pair: agreement across engines (|L|·|R| pairs)."""
+def cross_jaccard(left: Sequence[Set[Hashable]], right: Sequence[Set[Hashable]]) -> float | None:
+    """Mean Jaccard over every (left run, right run) pair: agreement across engines (|L|·|R| pairs); None
+    when a side has no run."""
     pairs = [(a, b) for a in left for b in right]
-    return sum(jaccard(a, b) for a, b in pairs) / len(pairs) if pairs else 1.0
+    return sum(jaccard(a, b) for a, b in pairs) / len(pairs) if pairs else None
 
 
-def exact_repeat_probability(runs: Sequence[Sequence[Hashable]], *, ordered: bool = False) -> float:
+def exact_repeat_probability(runs: Sequence[Sequence[Hashable]], *, ordered: bool = False) -> float | None:
     """#{(i, j), i < j : X_i = X_j} / C(n, 2) (SparkToro: < 1 % for sets, < 0.1 % for ordered lists).
 
-    Compares the runs' sets, or with `ordered` the whole lists in order. 1.0 with fewer than two runs.
+    Compares the runs' sets, or with `ordered` the whole lists in order. None with fewer than two runs.
     """
     keys: Counter[Hashable] = Counter(map(tuple, runs) if ordered else map(frozenset, runs))
     pairs = len(runs) * (len(runs) - 1) // 2
-    return sum(c * (c - 1) // 2 for c in keys.values() if c > 1) / pairs if pairs else 1.0
+    return sum(c * (c - 1) // 2 for c in keys.values() if c > 1) / pairs if pairs else None
 
 
 # ---------------------------------------------------------------------------------------- consecutive runs
 
 
-def change_rate(values: Sequence[object]) -> float:
+def change_rate(values: Sequence[object]) -> float | None:
     """Pointwise change rate (Ahrefs, 70 % for AI Overviews): #{t : X_t ≠ X_{t−1}} / (T − 1).
 
-    `values` are consecutive observations (brand sets, URL sets, normalised texts); 0.0 with fewer than two.
+    `values` are consecutive observations (brand sets, URL sets, normalised texts); None with fewer than two.
     """
     steps = len(values) - 1
-    return sum(map(ne, islice(values, 1, None), values)) / steps if steps > 0 else 0.0  # X_t != X_{t−1}, that way round
+    # X_t != X_{t−1}, that way round
+    return sum(map(ne, islice(values, 1, None), values)) / steps if steps > 0 else None
 
 
 def consecutive_overlap(
     runs: Sequence[Set[Hashable]], measure: Callable[[Set[Hashable], Set[Hashable]], float] = jaccard
-) -> float:
-    """Mean of `measure` (jaccard, or overlap = |A ∩ B| / |A|) over consecutive pairs; 1.0 with one run."""
+) -> float | None:
+    """Mean of `measure` (jaccard, or overlap = |A ∩ B| / |A|) over consecutive pairs; None with one run."""
     steps = len(runs) - 1
-    return sum(map(measure, runs, islice(runs, 1, None))) / steps if steps > 0 else 1.0
+    return sum(map(measure, runs, islice(runs, 1, None))) / steps if steps > 0 else None
 
 
 def persistence(values: Sequence[object], times: Sequence[float] | None = None) -> float | None:
@@ -516,13 +519,12 @@ def bootstrap_interval(
     resamples: int = 2000,
     seed: int = 0,
     level: float = 0.95,
-) -> tuple[float, float]:
+) -> tuple[float, float] | None:
     """Percentile bootstrap interval of any `statistic` of the runs (e.g. an average rank), resampling whole
-    answers with a seeded `random.Random`, so a report is reproducible. (0, 0) with no runs."""
+    answers with a seeded `random.Random`, so a report is reproducible. None with no runs."""
     if not runs:
-        return 0.0, 0.0
-    interval = _percentile_bootstrap(len(runs), lambda idx: statistic([runs[i] for i in idx]), resamples, seed, level)
-    return interval if interval is not None else (0.0, 0.0)
+        return None
+    return _percentile_bootstrap(len(runs), lambda idx: statistic([runs[i] for i in idx]), resamples, seed, level)
 
 
 def bootstrap_ratio(
@@ -532,24 +534,23 @@ def bootstrap_ratio(
     resamples: int = 2000,
     seed: int = 0,
     level: float = 0.95,
-) -> tuple[float, float]:
+) -> tuple[float, float] | None:
     """Percentile bootstrap interval of Σ num_r / Σ den_r, resampling runs (seeded).
 
     Every share here is such a ratio of per-run sums, which a report can read straight from SQL: share of
     voice, citation share, pooled retrieved-vs-cited, pooled SERP overlap. Resamples whose denominator is 0
-    are left out (the ratio is undefined there); (0, 0) when the data's own denominator is 0.
+    are left out (the ratio is undefined there); None when the data's own denominator is 0.
     """
     if len(numerators) != len(denominators):
         raise ValueError("numerators and denominators must have the same length")
     if not sum(denominators):
-        return 0.0, 0.0
+        return None
 
     def statistic(indices: list[int]) -> float | None:
         total = sum(denominators[i] for i in indices)
         return sum(numerators[i] for i in indices) / total if total else None
 
-    interval = _percentile_bootstrap(len(numerators), statistic, resamples, seed, level)
-    return interval if interval is not None else (0.0, 0.0)
+    return _percentile_bootstrap(len(numerators), statistic, resamples, seed, level)
 
 
 def share_of_voice_interval(
@@ -560,13 +561,13 @@ def share_of_voice_interval(
     resamples: int = 2000,
     seed: int = 0,
     level: float = 0.95,
-) -> tuple[float, float]:
+) -> tuple[float, float] | None:
     """Bootstrap interval of one share-of-voice variant (`by` = "mentions" or "answers"), resampling answers."""
     return bootstrap_ratio(*_sov_terms(runs, brand, by), resamples=resamples, seed=seed, level=level)
 
 
 def citation_share_interval(
     runs: Sequence[Sequence[Hashable]], item: Hashable, *, resamples: int = 2000, seed: int = 0, level: float = 0.95
-) -> tuple[float, float]:
+) -> tuple[float, float] | None:
     """Bootstrap interval of `citation_share`, resampling answers (Sielinski's citation-share intervals)."""
     return bootstrap_ratio(*_citation_terms(runs, item), resamples=resamples, seed=seed, level=level)

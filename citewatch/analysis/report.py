@@ -76,21 +76,26 @@ def _repeat_json(value: Repeatability | None) -> dict[str, Any] | None:
 
 
 def proportion_json(p: metrics.Proportion) -> dict[str, Any]:
-    return {"k": p.k, "n": p.n, "rate": _round(p.value), "ci95": [_round(p.low), _round(p.high)]}
+    """k of n with its rate and interval; with n = 0 there is no rate (null), only the [0, 1] of knowing nothing."""
+    return {"k": p.k, "n": p.n, "rate": _round(p.value) if p.n else None, "ci95": [_round(p.low), _round(p.high)]}
 
 
 @dataclass(frozen=True, slots=True)
 class Repeatability:
-    """How much a sequence of runs (oldest first) repeats itself: X_r are cited domains or named brands."""
+    """How much a sequence of runs (oldest first) repeats itself: X_r are cited domains or named brands.
 
-    mean_pairwise_jaccard: float | None  # None where not computed (URL sets: C(n, 2) more comparisons)
+    Every value compares runs with each other, so with one run there is nothing to compare: each is None
+    (shown as "—", written as null beside the section's `runs`), never a perfect score.
+    """
+
+    mean_pairwise_jaccard: float | None  # None with one run, or where not computed (URL sets: C(n, 2) more)
     pairwise_runs: int  # runs the mean pairwise Jaccard was computed over (a sample above MAX_PAIRWISE_RUNS)
-    consecutive_jaccard: float
-    consecutive_overlap: float  # |X_{t−1} ∩ X_t| / |X_{t−1}|, the share of the earlier run's items kept
-    change_rate: float
+    consecutive_jaccard: float | None
+    consecutive_overlap: float | None  # |X_{t−1} ∩ X_t| / |X_{t−1}|, the share of the earlier run's items kept
+    change_rate: float | None
     persistence_days: float | None  # mean days a set lasted before it changed; None when it never changed
-    exact_repeat_set: float
-    exact_repeat_ordered: float
+    exact_repeat_set: float | None
+    exact_repeat_ordered: float | None
     rank_rbo: float | None  # mean rank-biased overlap (p = 0.9) of consecutive ordered lists
     rank_tau: float | None  # mean Kendall τ_b of consecutive ordered lists (None where undefined)
 
@@ -134,9 +139,10 @@ def repeatability(
     sample = sets
     if len(sets) > MAX_PAIRWISE_RUNS:
         sample = random.Random(0).sample(sets, MAX_PAIRWISE_RUNS)
+    mean_pairwise = metrics.mean_pairwise_jaccard(sample) if pairwise_mean else None
     return Repeatability(
-        mean_pairwise_jaccard=metrics.mean_pairwise_jaccard(sample) if pairwise_mean else None,
-        pairwise_runs=len(sample) if pairwise_mean else 0,
+        mean_pairwise_jaccard=mean_pairwise,
+        pairwise_runs=len(sample) if mean_pairwise is not None else 0,
         consecutive_jaccard=metrics.consecutive_overlap(sets),
         consecutive_overlap=metrics.consecutive_overlap(sets, metrics.overlap),
         change_rate=metrics.change_rate(sets),
@@ -156,7 +162,7 @@ def brand_repeatability(lists: Sequence[Sequence[str]], days: Sequence[float]) -
 
 
 def mean_repeatability(parts: Sequence[Repeatability]) -> Repeatability | None:
-    """The roll-up: each value averaged over the prompts (undefined values left out)."""
+    """The roll-up: each value averaged over the prompts that define it (a prompt with one run defines none)."""
     if not parts:
         return None
 
@@ -166,12 +172,12 @@ def mean_repeatability(parts: Sequence[Repeatability]) -> Repeatability | None:
     return Repeatability(
         mean_pairwise_jaccard=avg("mean_pairwise_jaccard"),
         pairwise_runs=sum(p.pairwise_runs for p in parts),
-        consecutive_jaccard=avg("consecutive_jaccard") or 0.0,
-        consecutive_overlap=avg("consecutive_overlap") or 0.0,
-        change_rate=avg("change_rate") or 0.0,
+        consecutive_jaccard=avg("consecutive_jaccard"),
+        consecutive_overlap=avg("consecutive_overlap"),
+        change_rate=avg("change_rate"),
         persistence_days=avg("persistence_days"),
-        exact_repeat_set=avg("exact_repeat_set") or 0.0,
-        exact_repeat_ordered=avg("exact_repeat_ordered") or 0.0,
+        exact_repeat_set=avg("exact_repeat_set"),
+        exact_repeat_ordered=avg("exact_repeat_ordered"),
         rank_rbo=avg("rank_rbo"),
         rank_tau=avg("rank_tau"),
     )
@@ -217,10 +223,12 @@ class BrandRow:
     brand: str
     ours: bool
     mention_rate: metrics.Proportion
-    sov_mentions: float  # labelled "share of voice (mentions)": mentions ÷ all tracked brands' mentions
-    sov_answers: float  # labelled "share of voice (answers)": answers naming it ÷ answers naming any
+    # None when no answer names any tracked brand (0 / 0)
+    sov_mentions: float | None  # labelled "share of voice (mentions)": mentions ÷ all tracked brands' mentions
+    sov_answers: float | None  # labelled "share of voice (answers)": answers naming it ÷ answers naming any
     sov_mentions_ci95: tuple[float, float] | None
     sov_answers_ci95: tuple[float, float] | None
+    answers_naming_any: int  # the n of share of voice by answers (its k is the mention rate's k)
     average_rank: float | None
     position_weighted: float
     rank_histogram: dict[str, int]
@@ -303,6 +311,28 @@ class Section:
         return None if self.runs_needed is None else self.runs >= self.runs_needed
 
 
+@dataclass(slots=True)
+class Change:
+    """What changed between each prompt's newest run and the run before it, over an engine's prompts.
+
+    Only prompts with two runs or more are compared; `gained` counts, per domain, the prompts whose newest run
+    cites it and whose previous run did not, `lost` the other way round."""
+
+    compared: int = 0  # prompts with two runs or more
+    changed: int = 0  # of those, prompts whose newest run cites another set of domains than the run before
+    gained: Counter[str] = field(default_factory=Counter)
+    lost: Counter[str] = field(default_factory=Counter)
+
+    def add(self, runs: Sequence[Run]) -> None:
+        if len(runs) < 2:
+            return
+        before, newest = set(runs[-2].values.cited_domains), set(runs[-1].values.cited_domains)
+        self.compared += 1
+        self.changed += before != newest
+        self.gained.update(newest - before)
+        self.lost.update(before - newest)
+
+
 @dataclass(frozen=True, slots=True)
 class Heatmap:
     """Which of a group's most cited domains each of its newest runs cited."""
@@ -327,6 +357,7 @@ class Report:
     by_run: dict[str, list[tuple[int, float, int]]] = field(default_factory=dict)
     by_day: dict[str, list[tuple[str, float, int]]] = field(default_factory=dict)
     heatmaps: list[Heatmap] = field(default_factory=list)
+    changes: dict[str, Change] = field(default_factory=dict)  # per engine, for the HTML summary
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -427,11 +458,12 @@ def _brand_rows(
     cited: Sequence[frozenset[str]],
     bands: Sequence[Mapping[str, str | None]],
     brands: BrandSet,
-    intervals: Callable[[str], tuple[Interval, Interval]] | None,
+    intervals: Callable[[str], tuple[Interval | None, Interval | None]] | None,
 ) -> list[BrandRow]:
     """Per brand: B_r are `named`, the brands whose own domain each run cites `cited`, the band of each
     brand's first mention `bands`; `intervals` gives the two share-of-voice bootstrap intervals, if asked."""
     named_sets = [set(b) for b in named]
+    answers_naming_any = sum(map(bool, named_sets))
     rows = []
     for brand in brands.brand:
         name = brand.name
@@ -448,6 +480,7 @@ def _brand_rows(
                 sov_answers=sov.by_answers,
                 sov_mentions_ci95=by_mentions,
                 sov_answers_ci95=by_answers,
+                answers_naming_any=answers_naming_any,
                 average_rank=average,
                 position_weighted=metrics.position_weighted_visibility(rate.value, average),
                 rank_histogram=metrics.rank_histogram(named, name),
@@ -538,11 +571,12 @@ def summarise_group(
         urls, pawc=pawc_urls, sources=sources, resamples=resamples, top=top, keep=options.keep
     )
     serp = [metrics.serp_overlap(r.values.cited_urls, r.values.organic_urls) for r in runs if r.values.organic_urls]
+    serp_n = sum(p.n for p in serp)  # cited URLs of the runs with organic results: 0 leaves the overlap undefined
     brand_rows = None
     if brands is not None:
         named = [r.values.brands for r in runs]
 
-        def intervals(name: str) -> tuple[Interval, Interval]:
+        def intervals(name: str) -> tuple[Interval | None, Interval | None]:
             return (
                 metrics.share_of_voice_interval(named, name, by="mentions", resamples=resamples),
                 metrics.share_of_voice_interval(named, name, by="answers", resamples=resamples),
@@ -570,7 +604,7 @@ def summarise_group(
         domain_repeatability=repeatability(domains, days),
         url_repeatability=repeatability(urls, days, ranks=False, pairwise_mean=False),
         retrieved_vs_cited=None if sources is None else metrics.cited_given_retrieved(sources, [set(u) for u in urls]),
-        serp_overlap=metrics.wilson_interval(sum(p.k for p in serp), sum(p.n for p in serp)) if serp else None,
+        serp_overlap=metrics.wilson_interval(sum(p.k for p in serp), serp_n) if serp_n else None,
         serp_runs=len(serp),
         runs_needed=_runs_needed(shown, options.margin),
         margin=options.margin,
@@ -684,7 +718,7 @@ class _EngineRollup:
             retrieved_vs_cited=(
                 None if sources is None else metrics.cited_given_retrieved(sources, [set(u) for u in urls])
             ),
-            serp_overlap=metrics.wilson_interval(self.serp_k, self.serp_n) if self.serp_runs else None,
+            serp_overlap=metrics.wilson_interval(self.serp_k, self.serp_n) if self.serp_n else None,
             serp_runs=self.serp_runs,
             runs_needed=_runs_needed(shown, margin),
             margin=margin,
@@ -692,13 +726,13 @@ class _EngineRollup:
             brand_repeatability=mean_of("brand_repeatability") if brands is not None else None,
         )
 
-    def _share_interval(self, domain: str, resamples: int) -> Interval:
+    def _share_interval(self, domain: str, resamples: int) -> Interval | None:
         """A domain's citation share over the engine, resampling prompts: Σ_prompt k / Σ_prompt Σ_r |D_r|."""
         numerators = [float(sum(domain in d for d in lists)) for lists, _ in self.prompt_lists]
         denominators = [float(sum(len(d) for d in lists)) for lists, _ in self.prompt_lists]
         return metrics.bootstrap_ratio(numerators, denominators, resamples=resamples)
 
-    def _sov_intervals(self, name: str, resamples: int) -> tuple[Interval, Interval]:
+    def _sov_intervals(self, name: str, resamples: int) -> tuple[Interval | None, Interval | None]:
         """Both share-of-voice variants over the engine, resampling prompts (per-prompt sums of each term)."""
         numerators = [float(sum(name in b for b in lists)) for _, lists in self.prompt_lists]
         mentions = [float(sum(len(set(b)) for b in lists)) for _, lists in self.prompt_lists]
@@ -709,7 +743,7 @@ class _EngineRollup:
         )
 
 
-def _with_share_ci(row: ItemRow, interval: tuple[float, float]) -> ItemRow:
+def _with_share_ci(row: ItemRow, interval: tuple[float, float] | None) -> ItemRow:
     return ItemRow(
         item=row.item,
         rate=row.rate,
@@ -977,6 +1011,7 @@ def build_report(
             report.engines.append(part.rollup)
             report.by_run[part.engine] = part.by_run
             report.by_day[part.engine] = part.by_day
+            report.changes[part.engine] = part.change
     return report
 
 
@@ -990,6 +1025,7 @@ class _EnginePart:
     rollup: Section
     by_run: list[tuple[int, float, int]]
     by_day: list[tuple[str, float, int]]
+    change: Change
 
 
 def engine_part(store: Store, where: RunFilter, engine: str, brands: BrandSet | None, options: Options) -> _EnginePart:
@@ -997,6 +1033,7 @@ def engine_part(store: Store, where: RunFilter, engine: str, brands: BrandSet | 
     rollup = _EngineRollup(engine)
     groups: list[Section] = []
     heatmaps: list[Heatmap] = []
+    change = Change()
     for _, prompt, runs in iter_runs(store, dataclasses.replace(where, engine=engine), brands, geo=options.geo):
         pawc = _pawc(runs) if options.geo else None
         section = summarise_group(engine, prompt, runs, brands, options, pawc)
@@ -1004,6 +1041,7 @@ def engine_part(store: Store, where: RunFilter, engine: str, brands: BrandSet | 
         if options.heatmaps:
             heatmaps.append(_heatmap(engine, prompt, section, runs))
         rollup.add(section, runs, pawc)
+        change.add(runs)
     return _EnginePart(
         engine=engine,
         groups=groups,
@@ -1011,6 +1049,7 @@ def engine_part(store: Store, where: RunFilter, engine: str, brands: BrandSet | 
         rollup=rollup.finish(brands, options),
         by_run=[(i, s / n, int(n)) for i, (s, n) in sorted(rollup.by_run_index.items())],
         by_day=[(d, s / n, int(n)) for d, (s, n) in sorted(rollup.by_day.items())],
+        change=change,
     )
 
 

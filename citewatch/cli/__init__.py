@@ -13,6 +13,7 @@ import typer
 
 from citewatch.cli import (
     auth,
+    browse,
     capture,
     db,
     demo,
@@ -48,6 +49,7 @@ app.command()(schedule.schedule)
 app.command()(worker.worker)
 app.command()(export.export)
 app.command()(report.report)
+app.command()(browse.browse)
 app.add_typer(db.app, name="db")
 app.add_typer(fixtures.app, name="fixtures")
 

@@ -92,6 +92,8 @@ def capture_repeated(
                 )
             )
             progress.advance(task)
+            if summaries[-1].unreachable:  # every further repeat would fail the same way
+                break
     failed = any(s.status is not CaptureStatus.answered for s in summaries)
     store.finish_run(run_id, status="attention" if failed else "ok")
     return summaries

@@ -1,4 +1,4 @@
-"""`citewatch db upgrade`: create or migrate the database schema."""
+"""`citewatch db upgrade` creates or migrates the schema; `citewatch db views` adds the analyst views."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import typer
 from citewatch.cli._options import DbOpt
 from citewatch.cli._render import console
 from citewatch.config import get_settings
+from citewatch.errors import ConfigError
 from citewatch.storage import upgrade as upgrade_schema
 
 app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -18,3 +19,18 @@ def upgrade(db: DbOpt = None) -> None:
     url = db or get_settings().db_url
     upgrade_schema(url)
     console.print(f"database at {url} is up to date")
+
+
+@app.command()
+def views(db: DbOpt = None) -> None:
+    """PostgreSQL: create (or refresh) the views of the common questions: citewatch_top_cited_domains_weekly,
+    citewatch_captures_needing_attention, citewatch_answer_sentences (safe to run again)."""
+    from citewatch.storage import Store
+    from citewatch.storage.analyst import create_views
+
+    url = db or get_settings().db_url
+    with Store.open(url) as store:
+        if store.engine.dialect.name != "postgresql":
+            raise ConfigError("db views is for PostgreSQL stores; browse a SQLite store with `citewatch browse`")
+        names = create_views(store.engine)
+    console.print(f"created {len(names)} views: {', '.join(names)}")

@@ -113,10 +113,13 @@ def tour_table(summaries: list[CaptureSummary]) -> Table:
 def stability_line(extractions: list[Extraction]) -> str:
     """How alike the cited domains were across repeated runs of one prompt."""
     domains = [frozenset(c.domain for c in e.citations if c.domain) for e in extractions]
-    always = set.intersection(*map(set, domains)) if domains else set()
+    pairwise, change = metrics.mean_pairwise_jaccard(domains), metrics.change_rate(domains)
+    if pairwise is None or change is None:
+        return f"Stability: {len(domains)} answered run(s), at least two are needed to compare runs"
+    always = set.intersection(*map(set, domains))
     return (
         f"Stability over {len(domains)} runs: mean pairwise Jaccard of cited domains "
-        f"{metrics.mean_pairwise_jaccard(domains):.2f} (1.00 = the same domains every run), "
-        f"change rate between consecutive runs {metrics.change_rate(domains):.2f}, "
+        f"{pairwise:.2f} (1.00 = the same domains every run), "
+        f"change rate between consecutive runs {change:.2f}, "
         f"{len(always)} of {len(set().union(*domains))} domains cited in every run"
     )

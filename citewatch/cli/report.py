@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import Annotated, Any, Literal, TextIO
 
 import typer
 from rich.console import Console
@@ -17,7 +18,16 @@ from rich.table import Table
 
 from citewatch.analysis.brands import load_brands
 from citewatch.analysis.html_report import render_html
-from citewatch.analysis.report import BrandRow, ItemRow, Options, Report, Section, build_report, gc_paused
+from citewatch.analysis.report import (
+    BrandRow,
+    ItemRow,
+    Options,
+    Repeatability,
+    Report,
+    Section,
+    build_report,
+    gc_paused,
+)
 from citewatch.cli._options import DbOpt, EngineOpt, open_store
 from citewatch.cli._render import console
 from citewatch.errors import ConfigError
@@ -83,6 +93,13 @@ def report(
             min=1, help="Processes building engines side by side on large reports (default: one per core; Linux)."
         ),
     ] = None,
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide",
+            help="Table: every column (consecutive Jaccard, persistence, RBO, retrieval, SERP, brand details).",
+        ),
+    ] = False,
     db: DbOpt = None,
 ) -> None:
     """Per prompt × engine and per engine: citation rates (95% Wilson CI), citation share, retrieved vs cited,
@@ -102,11 +119,11 @@ def report(
         with open_store(db) as store:
             result = build_report(store, where, brand_set, options)
         if output is None:
-            _write(result, output_format, typer.get_text_stream("stdout"), to_terminal=True)
+            _write(result, output_format, typer.get_text_stream("stdout"), to_terminal=True, wide=wide)
             return
         try:
             with output.open("w", encoding="utf-8", newline="") as stream:
-                _write(result, output_format, stream, to_terminal=False)
+                _write(result, output_format, stream, to_terminal=False, wide=wide)
         except OSError as exc:
             raise ConfigError(f"cannot write {output}: {exc.strerror}") from exc
     typer.echo(
@@ -114,7 +131,9 @@ def report(
     )
 
 
-def _write(result: Report, output_format: ReportFormat, stream: TextIO, *, to_terminal: bool) -> None:
+def _write(
+    result: Report, output_format: ReportFormat, stream: TextIO, *, to_terminal: bool, wide: bool = False
+) -> None:
     if output_format is ReportFormat.json:
         # `json.dump` streams through the pure-Python encoder; `dumps` encodes in C, several times faster.
         stream.write(json.dumps(result.as_json(), ensure_ascii=False))
@@ -126,10 +145,7 @@ def _write(result: Report, output_format: ReportFormat, stream: TextIO, *, to_te
     elif output_format is ReportFormat.html:
         stream.write(render_html(result))
     else:
-        # a file gets plain text at a width wide enough for the tables; a terminal gets the shared console
-        print_tables(
-            result, console if to_terminal else Console(file=stream, highlight=False, width=200, no_color=True)
-        )
+        print_tables(result, table_console(stream, to_terminal=to_terminal), wide=wide)
 
 
 # ------------------------------------------------------------------------------------------------ tables
@@ -154,116 +170,204 @@ def _needed(section: Section) -> str:
     return f"{section.runs_needed}{mark}"
 
 
-def _summary_table(title: str, sections: list[Section]) -> Table:
-    table = Table(title=title, title_justify="left")
-    columns = (
-        "engine",
-        "prompt(s)",
-        "runs",
-        "domains",
-        "pairwise J",
-        "consec. J",
-        "change rate",
-        "persist. (d)",
-        "same set",
-        "RBO",
-        "cited/retrieved",
-        "SERP top 10",
-        f"runs for ±{sections[0].margin:.0%}" if sections else "runs needed",
-    )
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    for s in sections:
-        rep = s.domain_repeatability
-        table.add_row(
-            s.engine,
-            s.prompt if s.prompt is not None else str(s.prompts),
-            str(s.runs),
-            str(s.domains_cited),
-            _num(rep.mean_pairwise_jaccard if rep else None),
-            _num(rep.consecutive_jaccard if rep else None),
-            _pct(rep.change_rate if rep else None),
-            _num(rep.persistence_days if rep else None, 1),
-            _pct(rep.exact_repeat_set if rep else None),
-            _num(rep.rank_rbo if rep else None),
-            _pct(s.retrieved_vs_cited.value) if s.retrieved_vs_cited else "—",
-            _pct(s.serp_overlap.value) if s.serp_overlap else "—",
-            _needed(s),
-        )
-    return table
+def table_console(stream: TextIO, *, to_terminal: bool) -> Console:
+    """Where the tables go: the shared console on a terminal (its width, colours); anything else (a pipe, a
+    file) gets plain text wide enough that no line is wrapped, for grep, cut and spreadsheets."""
+    if to_terminal and console.is_terminal:
+        return console
+    return Console(file=stream, highlight=False, width=PLAIN_WIDTH, no_color=True, color_system=None)
 
 
-def _items_table(title: str, rows: list[ItemRow], top: int | None) -> Table:
-    table = Table(title=title, title_justify="left")
+PLAIN_WIDTH = 400  # plain output is never wrapped: its lines are as long as their cells need
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    header: str  # at most two short words: a header never takes more than two lines
+    cell: Callable[[Section], str]
+    wide: bool = False  # shown with --wide only
+
+
+def _rep(section: Section) -> Repeatability | None:
+    return section.domain_repeatability
+
+
+_SUMMARY_COLUMNS = (
+    _Column("runs", lambda s: str(s.runs)),
+    _Column("domains", lambda s: str(s.domains_cited)),
+    _Column("pairwise J", lambda s: _num(r.mean_pairwise_jaccard if (r := _rep(s)) else None)),
+    _Column("consec. J", lambda s: _num(r.consecutive_jaccard if (r := _rep(s)) else None), wide=True),
+    _Column("change", lambda s: _pct(r.change_rate if (r := _rep(s)) else None)),
+    _Column("persist. (d)", lambda s: _num(r.persistence_days if (r := _rep(s)) else None, 1), wide=True),
+    _Column("same set", lambda s: _pct(r.exact_repeat_set if (r := _rep(s)) else None), wide=True),
+    _Column("RBO", lambda s: _num(r.rank_rbo if (r := _rep(s)) else None), wide=True),
+    _Column(
+        "cited of retrieved", lambda s: _pct(s.retrieved_vs_cited.value) if s.retrieved_vs_cited else "—", wide=True
+    ),
+    _Column("SERP top 10", lambda s: _pct(s.serp_overlap.value) if s.serp_overlap else "—", wide=True),
+    _Column("runs needed", _needed),
+)
+
+
+Kind = Literal["name", "text", "value"]
+
+
+def _fitted_tables(
+    title: str,
+    columns: Sequence[tuple[str, Kind]],
+    rows: Sequence[Sequence[str]],
+    *,
+    keys: int,
+    plain: bool,
+    width: int,
+) -> list[Table]:
+    """Tables that fit `width` columns, headers wrapped between words only, cells never broken inside a word.
+
+    Columns are (header, kind); the first `keys` (engine, prompt, domain …) start every table, and the others
+    go into as many tables as the width needs, in order. A "name" (engine, domain, brand) and a "value" (a
+    number, a rate with its interval) get a fixed width: their longest cell, and their whole header when the
+    headers of their table fit on one line, else their header's longest word (the header then wraps at
+    spaces). "text" (a prompt, a URL) takes the width left and wraps between words (a URL folds). `plain`: no
+    box drawing, columns aligned with spaces (for pipes and files).
+    """
+    cells = [max((len(row[i]) for row in rows), default=0) for i in range(len(columns))]
+    whole = [max(len(header), cell) for (header, _), cell in zip(columns, cells, strict=True)]
+    least = [max([*map(len, header.split()), cell]) for (header, _), cell in zip(columns, cells, strict=True)]
+    for i, (_, kind) in enumerate(columns):
+        if kind == "text":
+            whole[i] = least[i] = TEXT_MIN
+    parts: list[list[int]] = []
+    used = sum(least[:keys]) + 3 * keys + 1  # a space each side of a cell and a rule between cells
+    for i in range(keys, len(columns)):
+        if not parts or (len(parts[-1]) > keys and used + least[i] + 3 > width):
+            parts.append(list(range(keys)))
+            used = sum(least[:keys]) + 3 * keys + 1
+        parts[-1].append(i)
+        used += least[i] + 3
+    tables = []
+    for number, part in enumerate(parts or [list(range(keys))]):
+        fits = sum(whole[i] + 3 for i in part) + 1 <= width
+        table = Table(title=title if not number else f"{title} (continued)", title_justify="left")
+        if plain:
+            table = Table(title=table.title, title_justify="left", box=None, pad_edge=False, title_style="")
+            table.header_style = ""
+        for i in part:
+            header, kind = columns[i]
+            if kind == "text":
+                table.add_column(header, ratio=1, min_width=TEXT_MIN, overflow="fold")
+            else:
+                justify: Literal["left", "right"] = "left" if kind == "name" else "right"
+                table.add_column(header, justify=justify, width=whole[i] if fits else least[i], overflow="fold")
+        for row in rows:
+            table.add_row(*(row[i] for i in part))
+        tables.append(table)
+    return tables
+
+
+TEXT_MIN = 10  # a prompt column narrower than this is a column of single words
+
+
+def _summary_tables(title: str, sections: list[Section], *, wide: bool, plain: bool, width: int) -> list[Table]:
+    """The summary in the columns that fit 80 columns; with `wide`, the rest in more tables (every column
+    side by side takes about 140), each keyed by engine and prompt again."""
+    groups = any(s.prompt is not None for s in sections)
+    key: list[tuple[str, Kind]] = [("engine", "name"), ("prompt", "text") if groups else ("prompts", "value")]
+    keys = [[s.engine, s.prompt if s.prompt is not None else str(s.prompts)] for s in sections]
+    parts = [(title, [c for c in _SUMMARY_COLUMNS if not c.wide])]
+    if wide:
+        parts.append((f"{title} · more (--wide)", [c for c in _SUMMARY_COLUMNS if c.wide]))
+    tables = []
+    for part, columns in parts:
+        rows = [[*k, *(c.cell(s) for c in columns)] for k, s in zip(keys, sections, strict=True)]
+        headers: list[tuple[str, Kind]] = [*key, *((c.header, "value") for c in columns)]
+        tables += _fitted_tables(part, headers, rows, keys=2, plain=plain, width=width)
+    return tables
+
+
+def _items_tables(title: str, rows: list[ItemRow], top: int | None, *, plain: bool, width: int) -> list[Table]:
     retrieval = any(r.retrieved is not None for r in rows)
     geo = any(r.pawc is not None for r in rows)
     bootstrap = any(r.share_ci95 is not None for r in rows)
-    for column in (
-        "cited",
-        "runs citing (95% CI)",
-        "citation share",
-        *(["share 95% CI"] if bootstrap else []),
-        *(["PAWC"] if geo else []),
-        *(["retrieved", "cited when retrieved"] if retrieval else []),
-    ):
-        table.add_column(column, overflow="fold")
-    for r in rows[:top]:
-        cells = [r.item, _rate(r.rate.k, r.rate.n, r.rate.low, r.rate.high), f"{r.citation_share:.1%}"]
+    shown = rows[:top]
+    urls = any("/" in r.item for r in shown)  # a URL may be longer than the terminal: it folds
+    columns: list[tuple[str, Kind]] = [("cited", "text" if urls else "name")]
+    columns += [("runs citing (95% CI)", "value"), ("citation share", "value")]
+    columns += [("share 95% CI", "value")] if bootstrap else []
+    columns += [("PAWC", "value")] if geo else []
+    columns += [("retrieved", "value"), ("cited when retrieved", "value")] if retrieval else []
+    cells = []
+    for r in shown:
+        row = [r.item, _rate(r.rate.k, r.rate.n, r.rate.low, r.rate.high), f"{r.citation_share:.1%}"]
         if bootstrap:
-            cells.append("—" if r.share_ci95 is None else f"{r.share_ci95[0]:.1%}–{r.share_ci95[1]:.1%}")
+            row.append("—" if r.share_ci95 is None else f"{r.share_ci95[0]:.1%}–{r.share_ci95[1]:.1%}")
         if geo:
-            cells.append(_num(r.pawc))
-        if retrieval and r.retrieved is not None and r.cited_given_retrieved is not None:
-            cited = r.cited_given_retrieved
-            cells += [f"{r.retrieved.k}/{r.retrieved.n}", _rate(cited.k, cited.n, cited.low, cited.high)]
-        table.add_row(*cells)
-    return table
+            row.append(_num(r.pawc))
+        if retrieval:
+            retrieved, cited = r.retrieved, r.cited_given_retrieved
+            row.append("—" if retrieved is None else f"{retrieved.k}/{retrieved.n}")
+            row.append("—" if cited is None else _rate(cited.k, cited.n, cited.low, cited.high))
+        cells.append(row)
+    return _fitted_tables(title, columns, cells, keys=1, plain=plain, width=width)
 
 
 def _ci(interval: tuple[float, float] | None) -> str:
     return "" if interval is None else f" ({interval[0]:.0%}–{interval[1]:.0%})"
 
 
-def _brands_table(title: str, rows: list[BrandRow]) -> Table:
-    table = Table(title=title, title_justify="left")
-    for column in (
-        "brand",
-        "mention rate (95% CI)",
-        "SoV by mentions",
-        "SoV by answers",
-        "avg rank",
-        "rank histogram",
-        "first mention top/mid/bottom/absent",
-        "cited+mentioned / cited only / mentioned only / invisible",
-    ):
-        table.add_column(column, overflow="fold")
+def _brands_tables(title: str, rows: list[BrandRow], *, wide: bool, plain: bool, width: int) -> list[Table]:
+    columns: list[tuple[str, Kind]] = [
+        ("brand", "name"),
+        ("mention rate (95% CI)", "value"),
+        ("SoV mentions", "value"),
+        ("SoV answers", "value"),
+        ("avg rank", "value"),
+    ]
+    if wide:  # counts in the order their header names them
+        columns += [
+            ("rank histogram", "value"),
+            ("first mention top/mid/bottom/absent", "value"),
+            ("cited+mentioned / cited / mentioned / neither", "value"),
+        ]
+    cells = []
     for b in rows:
         rate = b.mention_rate
-        table.add_row(
+        row = [
             f"{b.brand}{' (ours)' if b.ours else ''}",
             _rate(rate.k, rate.n, rate.low, rate.high),
-            f"{b.sov_mentions:.0%}{_ci(b.sov_mentions_ci95)}",
-            f"{b.sov_answers:.0%}{_ci(b.sov_answers_ci95)}",
+            f"{_pct(b.sov_mentions)}{_ci(b.sov_mentions_ci95)}",
+            f"{_pct(b.sov_answers)}{_ci(b.sov_answers_ci95)}",
             _num(b.average_rank, 1),
-            " ".join(f"{rank}:{count}" for rank, count in b.rank_histogram.items()),
-            "/".join(str(v) for v in b.position_bands.values()),
-            "/".join(str(v) for v in b.cited_mentioned.values()),
-        )
-    return table
+        ]
+        if wide:
+            row += [
+                " ".join(f"{rank}:{count}" for rank, count in b.rank_histogram.items()),
+                "/".join(str(v) for v in b.position_bands.values()),
+                "/".join(str(v) for v in b.cited_mentioned.values()),
+            ]
+        cells.append(row)
+    return _fitted_tables(title, columns, cells, keys=1, plain=plain, width=width)
 
 
-def print_tables(result: Report, console: Console) -> None:
-    """Engine roll-ups first; then each prompt × engine in detail, or one line each when there are many."""
+def print_tables(result: Report, console: Console, *, wide: bool = False) -> None:
+    """Engine roll-ups first; then each prompt × engine in detail, or one line each when there are many.
+
+    By default the summaries keep the columns that fit a terminal of 80 columns; `wide` adds the rest
+    (consecutive Jaccard, persistence, same set, RBO, cited/retrieved, SERP overlap, brand details) in a
+    second table. Off a terminal the tables are plain: no box drawing, columns aligned with spaces."""
     if not result.groups:
         console.print("no answered captures match")
         return
+    layout: dict[str, Any] = {"plain": not console.is_terminal, "width": console.width}
     top = result.top
-    console.print(_summary_table("Per engine (rates pooled over prompts, repeatability averaged)", result.engines))
+    title = "Per engine (rates pooled over prompts, repeatability averaged)"
+    console.print(*_summary_tables(title, result.engines, wide=wide, **layout))
+    if not wide and not layout["plain"]:
+        console.print("more columns: --wide; every value: --format json or csv", style="dim")
     for s in result.engines:
-        console.print(_items_table(f"{s.engine} · most cited domains · {s.runs} runs", s.domains, top))
+        console.print(*_items_tables(f"{s.engine} · most cited domains · {s.runs} runs", s.domains, top, **layout))
         if s.brands:
-            console.print(_brands_table(f"{s.engine} · brands · {s.runs} runs", s.brands))
-    console.print(_summary_table("Per prompt × engine", result.groups[:GROUP_LINES]))
+            console.print(*_brands_tables(f"{s.engine} · brands · {s.runs} runs", s.brands, wide=wide, **layout))
+    console.print(*_summary_tables("Per prompt × engine", result.groups[:GROUP_LINES], wide=wide, **layout))
     if len(result.groups) > DETAIL_GROUPS:
         shown = f"the first {GROUP_LINES} shown; " if len(result.groups) > GROUP_LINES else ""
         console.print(
@@ -273,10 +377,10 @@ def print_tables(result: Report, console: Console) -> None:
         return
     for s in result.groups:
         head = f"{s.engine} · {s.prompt} · {s.runs} runs"
-        console.print(_items_table(f"{head} · domains", s.domains, top))
-        console.print(_items_table(f"{head} · URLs", s.urls, top))
+        console.print(*_items_tables(f"{head} · domains", s.domains, top, **layout))
+        console.print(*_items_tables(f"{head} · URLs", s.urls, top, **layout))
         if s.brands:
-            console.print(_brands_table(f"{head} · brands", s.brands))
+            console.print(*_brands_tables(f"{head} · brands", s.brands, wide=wide, **layout))
 
 
 # --------------------------------------------------------------------------------------------------- CSV

@@ -16,7 +16,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from citewatch.errors import CaptureError, TransientCaptureError
+from citewatch.errors import CaptureError, TransientCaptureError, UnreachableError
 from citewatch.models import CaptureResult, CaptureStatus
 from citewatch.scrapers import steps
 from citewatch.scrapers.base import ChatScraper, Target
@@ -60,7 +60,11 @@ def capture_once(session: BrowserSession, scraper: ChatScraper, target: Target) 
             error = TransientCaptureError(f"timed out: {_first_line(exc)}")
             status = error.status
         except PlaywrightError as exc:
-            error = TransientCaptureError(f"browser error: {_first_line(exc)}")
+            code = steps.unreachable_code(str(exc))
+            if code is not None:
+                error = UnreachableError(scraper.name, scraper.start_url(target), code)
+            else:
+                error = TransientCaptureError(f"browser error: {_first_line(exc)}")
             status = error.status
         with clock.step("artifacts"):
             html, screenshot = artifacts(page)

@@ -35,6 +35,18 @@ CAPTCHA = "iframe[src*='recaptcha'], iframe[src*='hcaptcha.com'], form#captcha-f
 _BOT_WALL = f"{CAPTCHA}, {CLOUDFLARE}"  # one query for the usual page, which has neither
 _CLOUDFLARE_TITLE = re.compile(r"just a moment|attention required", re.IGNORECASE)
 _RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+# Chromium's network errors that say the host cannot be reached from here at all (net/base/net_error_list.h):
+# a name that does not resolve, no network, no route, nothing listening. Retrying them only adds minutes.
+_UNREACHABLE = re.compile(
+    r"net::(ERR_NAME_NOT_RESOLVED|ERR_NAME_RESOLUTION_FAILED|ERR_INTERNET_DISCONNECTED|ERR_ADDRESS_UNREACHABLE"
+    r"|ERR_CONNECTION_REFUSED)\b"
+)
+
+
+def unreachable_code(message: str) -> str | None:
+    """The `net::ERR_…` code of a browser error that means the host cannot be reached, else None."""
+    found = _UNREACHABLE.search(message)
+    return found.group(0) if found else None
 
 
 def check_walls(page: Page, engine: str, login_wall: tuple[str, ...] = ()) -> None:

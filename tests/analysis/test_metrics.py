@@ -79,14 +79,19 @@ def test_share_of_voice_both_variants() -> None:
     # B_r distinct: {acme, bolt}, {bolt}, {}, {acme}: acme in 2 answers of 4 (brand, answer) mentions
     assert sov.by_mentions == 2 / 4
     assert sov.by_answers == 2 / 3  # 2 of the 3 answers naming anyone name acme
-    assert m.share_of_voice([[], []], "acme") == m.ShareOfVoice(0.0, 0.0)
+    # no answer names a tracked brand: 0 / 0 is no share at all, not a share of 0
+    assert m.share_of_voice([[], []], "acme") == m.ShareOfVoice(None, None)
+    assert m.share_of_voice([[]], "acme").by_answers is None
 
 
 @given(st.lists(st.lists(st.sampled_from("abc"), max_size=4), max_size=8))
 def test_share_of_voice_is_a_share(runs: list[list[str]]) -> None:
-    total = sum(m.share_of_voice(runs, brand).by_mentions for brand in "abc")
-    assert total == pytest.approx(1.0) or not any(runs)
-    assert all(0.0 <= m.share_of_voice(runs, b).by_answers <= 1.0 for b in "abc")
+    if not any(runs):
+        assert all(m.share_of_voice(runs, b) == m.ShareOfVoice(None, None) for b in "abc")
+        return
+    total = sum(m.share_of_voice(runs, brand).by_mentions or 0.0 for brand in "abc")
+    assert total == pytest.approx(1.0)
+    assert all(0.0 <= (m.share_of_voice(runs, b).by_answers or 0.0) <= 1.0 for b in "abc")
 
 
 def test_rank_measures() -> None:
@@ -114,7 +119,7 @@ def test_position_bands_and_cross_tab() -> None:
 def test_citation_share_and_retrieved_vs_cited() -> None:
     runs = [["a.com", "b.com"], ["a.com"], ["c.com", "a.com", "b.com"]]
     assert m.citation_share(runs, "a.com") == 3 / 6
-    assert m.citation_share([[], []], "a.com") == 0.0
+    assert m.citation_share([[], []], "a.com") is None  # nothing cited: no share to speak of
     retrieved = [{"a", "b", "c"}, {"a", "b"}, {"c"}]
     cited = [{"a"}, {"b"}, set()]
     one = m.cited_given_retrieved(retrieved, cited, "a")  # retrieved in runs 1 and 2, cited in run 1
@@ -163,7 +168,11 @@ def test_jaccard_overlap_and_pairwise_means() -> None:
     # pairs: (a,b)=.5, (a,c)=1/3, (b,c)=0 -> mean .27778
     assert m.mean_pairwise_jaccard([a, b, c]) == pytest.approx((0.5 + 1 / 3 + 0) / 3)
     assert m.cross_jaccard([a], [b, c]) == pytest.approx((0.5 + 1 / 3) / 2)
-    assert m.mean_pairwise_jaccard([a]) == 1.0
+    # one run has no pair to compare: no value, rather than a perfect 1.0
+    assert m.mean_pairwise_jaccard([a]) is None
+    assert m.mean_pairwise_jaccard([]) is None
+    assert m.mean_pairwise_jaccard([a, a]) == 1.0  # two identical runs are the perfect score
+    assert m.cross_jaccard([], [b, c]) is None
 
 
 def test_repeat_probability_and_change_rate() -> None:
@@ -174,7 +183,12 @@ def test_repeat_probability_and_change_rate() -> None:
     # consecutive sets: same, same, changed -> 1 change over 3 steps
     assert m.change_rate([frozenset(r) for r in runs]) == pytest.approx(1 / 3)
     assert m.change_rate(["an answer", "an answer", "another"]) == 0.5  # normalised texts work too
-    assert m.change_rate([{"a"}]) == 0.0
+    # one run: nothing changed and nothing stayed; no rate, rather than 0 %
+    assert m.change_rate([{"a"}]) is None
+    assert m.change_rate([]) is None
+    assert m.exact_repeat_probability([["acme"]]) is None
+    assert m.exact_repeat_probability([["acme"]], ordered=True) is None
+    assert m.exact_repeat_probability([["acme"], ["acme"]]) == 1.0
 
 
 def test_consecutive_overlap_and_persistence() -> None:
@@ -186,6 +200,9 @@ def test_consecutive_overlap_and_persistence() -> None:
     assert m.persistence(values, [0, 1, 2, 4, 5, 7]) == 3.5
     assert m.persistence(values) == 2.5  # in observations: (2 + 3) / 2
     assert m.persistence(["A", "A"]) is None
+    assert m.persistence(["A"]) is None
+    assert m.consecutive_overlap([{"a"}]) is None  # one run: no consecutive pair
+    assert m.consecutive_overlap([{"a"}], m.overlap) is None
     with pytest.raises(ValueError, match="same length"):
         m.persistence(values, [0, 1])
 
@@ -199,11 +216,23 @@ def test_jaccard_is_symmetric_and_bounded(a: frozenset[str], b: frozenset[str]) 
 
 @given(st.lists(sets, max_size=6))
 def test_pairwise_measures_are_probabilities(runs: list[frozenset[str]]) -> None:
-    assert 0.0 <= m.mean_pairwise_jaccard(runs) <= 1.0
-    ordered = m.exact_repeat_probability([sorted(r) for r in runs], ordered=True)
-    assert 0.0 <= ordered <= m.exact_repeat_probability(runs) <= 1.0
-    assert 0.0 <= m.change_rate(runs) <= 1.0
-    assert 0.0 <= m.consecutive_overlap(runs) <= 1.0
+    values = (
+        m.mean_pairwise_jaccard(runs),
+        m.exact_repeat_probability([sorted(r) for r in runs], ordered=True),
+        m.exact_repeat_probability(runs),
+        m.change_rate(runs),
+        m.consecutive_overlap(runs),
+    )
+    if len(runs) < 2:  # a measure between runs needs two of them
+        assert values == (None,) * 5
+        return
+    pairwise, ordered, unordered, change, consecutive = values
+    assert pairwise is not None and ordered is not None and unordered is not None
+    assert change is not None and consecutive is not None
+    assert 0.0 <= pairwise <= 1.0
+    assert 0.0 <= ordered <= unordered <= 1.0
+    assert 0.0 <= change <= 1.0
+    assert 0.0 <= consecutive <= 1.0
 
 
 # ------------------------------------------------------------------------------------ rank stability
@@ -262,17 +291,21 @@ def test_bootstrap_by_hand_and_seeded() -> None:
     # so the 2.5th and 97.5th percentiles of 2,000 resamples are 0 and 1
     assert m.bootstrap_ratio([1, 0], [1, 1]) == (0.0, 1.0)
     assert m.share_of_voice_interval([["acme", "bolt"]] * 5, "acme") == (0.5, 0.5)  # no variation, no width
-    assert m.bootstrap_ratio([0, 0], [0, 0]) == (0.0, 0.0)
+    assert m.bootstrap_ratio([0, 0], [0, 0]) is None  # the ratio itself is 0 / 0
     runs = [["acme"], ["bolt"], ["acme", "bolt"], ["acme"], [], ["bolt", "acme"]] * 3
     share = m.share_of_voice(runs, "acme").by_mentions  # 12 of 21 = .5714
-    low, high = m.share_of_voice_interval(runs, "acme", resamples=500, seed=1)
+    interval = m.share_of_voice_interval(runs, "acme", resamples=500, seed=1)
+    assert interval is not None and share is not None
+    low, high = interval
     assert low <= share <= high and 0 <= low < high <= 1
     assert (low, high) == m.share_of_voice_interval(runs, "acme", resamples=500, seed=1)
     assert (low, high) != m.share_of_voice_interval(runs, "acme", resamples=500, seed=2)
     rank = m.average_rank(runs, "acme")  # ranks 1, 1, 1, 2 in each block of six: 15 / 12 = 1.25
-    low_rank, high_rank = m.bootstrap_interval(runs, lambda rs: m.average_rank(rs, "acme") or 0.0, resamples=500)
+    rank_interval = m.bootstrap_interval(runs, lambda rs: m.average_rank(rs, "acme") or 0.0, resamples=500)
+    assert rank_interval is not None
+    low_rank, high_rank = rank_interval
     assert rank == 1.25 and low_rank <= rank <= high_rank
-    assert m.bootstrap_interval([], len) == (0.0, 0.0)
+    assert m.bootstrap_interval([], len) is None
     with pytest.raises(ValueError, match="same length"):
         m.bootstrap_ratio([1], [1, 1])
 
@@ -282,15 +315,19 @@ def test_bootstrap_intervals_contain_the_estimate(runs: list[list[str]]) -> None
     assume(len({frozenset(r) for r in runs}) > 1)  # non-degenerate: the answers differ
     for by in ("mentions", "answers"):
         estimate = getattr(m.share_of_voice(runs, "acme"), f"by_{by}")
-        low, high = m.share_of_voice_interval(runs, "acme", by=by, resamples=200)
-        assert low <= estimate + 1e-12 and estimate <= high + 1e-12
-    low, high = m.citation_share_interval(runs, "acme", resamples=200)
-    assert low <= m.citation_share(runs, "acme") + 1e-12 <= high + 2e-12
+        interval = m.share_of_voice_interval(runs, "acme", by=by, resamples=200)
+        assert (interval is None) == (estimate is None)  # undefined together: no answer names a brand
+        if interval is not None:
+            assert interval[0] <= estimate + 1e-12 and estimate <= interval[1] + 1e-12
+    share, share_interval = m.citation_share(runs, "acme"), m.citation_share_interval(runs, "acme", resamples=200)
+    assert (share is None) == (share_interval is None)
+    if share is not None and share_interval is not None:
+        assert share_interval[0] <= share + 1e-12 <= share_interval[1] + 2e-12
 
 
-def _mean_over_pairs(runs: list[frozenset[str]]) -> float:
+def _mean_over_pairs(runs: list[frozenset[str]]) -> float | None:
     pairs = list(itertools.combinations(runs, 2))
-    return sum(m.jaccard(a, b) for a, b in pairs) / len(pairs) if pairs else 1.0
+    return sum(m.jaccard(a, b) for a, b in pairs) / len(pairs) if pairs else None
 
 
 @given(st.lists(st.frozensets(st.sampled_from("abcdefgh")), max_size=12))
@@ -318,4 +355,4 @@ def test_share_of_voice_is_the_ratio_its_intervals_resample(runs: list[list[str]
     sov = m.share_of_voice(runs, brand)
     for by, value in (("mentions", sov.by_mentions), ("answers", sov.by_answers)):
         numerators, denominators = m._sov_terms(runs, brand, by)  # type: ignore[arg-type]
-        assert value == (sum(numerators) / sum(denominators) if sum(denominators) else 0.0)
+        assert value == (sum(numerators) / sum(denominators) if sum(denominators) else None)

@@ -10,8 +10,11 @@ results). Brands: Acme (ours, site a.com) and Bolt.
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,6 +25,7 @@ import pytest
 from citewatch.analysis import metrics
 from citewatch.analysis import report as report_module
 from citewatch.analysis.brands import brands_from_table
+from citewatch.analysis.html_report import render_html
 from citewatch.analysis.report import (
     Options,
     _read_ahead,
@@ -178,12 +182,62 @@ def test_engine_rollup_and_serp(store: Store) -> None:
     b = by_item(perplexity.domains)["b.com"]
     assert (b.rate.k, b.rate.n) == (2, 4)
     assert b.citation_share == pytest.approx(2 / 4)  # citations: a, b, b, d
-    # repeatability of a roll-up: the mean over prompts (one run of "shoes": J = 1, no change)
-    assert perplexity.domain_repeatability.mean_pairwise_jaccard == pytest.approx((1 / 6 + 1.0) / 2)
+    # repeatability of a roll-up: the mean over the prompts that have it; "shoes" has one run, so none
+    rollup = perplexity.domain_repeatability
+    assert rollup.mean_pairwise_jaccard == pytest.approx(1 / 6)
+    assert rollup.pairwise_runs == 3  # the three runs of "crm"; the lone "shoes" run compared with nothing
+    assert rollup.change_rate == 1.0  # {a, b} -> {b} -> {}: both steps changed
     aio = next(e for e in report.engines if e.engine == "google_aio")
     assert (aio.serp_overlap.k, aio.serp_overlap.n) == (1, 2)  # y.com/2 is organic, x.com/1 is not
     assert report.by_run["perplexity"] == [(2, 0.5, 1), (3, 0.0, 1)]  # consecutive Jaccard by run number
     assert [day for day, _, _ in report.by_day["perplexity"]] == ["2026-11-02", "2026-11-03"]
+
+
+REPEATABILITY = (
+    "mean_pairwise_jaccard",
+    "consecutive_jaccard",
+    "consecutive_overlap",
+    "change_rate",
+    "persistence_days",
+    "exact_repeat_set",
+    "exact_repeat_ordered",
+    "rank_rbo",
+    "rank_tau",
+)
+
+
+def test_one_run_has_no_repeatability_in_any_format(store: Store) -> None:
+    """A group of one run compares nothing with nothing: every between-runs value is absent, never 1.0 / 0 %."""
+    report = build_report(store, RunFilter(), BRANDS)
+    shoes = next(g for g in report.groups if g.prompt == "shoes")
+    aio = next(e for e in report.engines if e.engine == "google_aio")  # a roll-up of one prompt of one run
+    for section in (shoes, aio):
+        assert section.runs == 1
+        for rep in (section.domain_repeatability, section.url_repeatability, section.brand_repeatability):
+            assert rep is not None
+            assert {name: getattr(rep, name) for name in REPEATABILITY} == dict.fromkeys(REPEATABILITY)
+            assert rep.pairwise_runs == 0
+        # "Shoes." names no tracked brand: share of voice is 0 / 0, absent; the mention rate is a real 0 of 1
+        assert [(b.sov_mentions, b.sov_answers) for b in section.brands or []] == [(None, None), (None, None)]
+        assert [(b.mention_rate.k, b.mention_rate.n) for b in section.brands or []] == [(0, 1), (0, 1)]
+
+    payload = json.loads(json.dumps(report.as_json()))
+    group = next(g for g in payload["groups"] if g["prompt"] == "shoes")
+    assert group["runs"] == 1  # beside the nulls: the reason they are null
+    assert {k: group["repeatability"]["domains"][k] for k in REPEATABILITY} == dict.fromkeys(REPEATABILITY)
+    assert group["brands"][0]["sov_mentions"] is None and group["brands"][0]["sov_answers"] is None
+
+    rows = list(csv.DictReader(io.StringIO(csv_text(report))))
+    summary = next(r for r in rows if r["prompt"] == "shoes" and r["kind"] == "summary")
+    assert summary["runs"] == "1"
+    assert all(summary[k] == "" for k in REPEATABILITY)
+    crm = next(r for r in rows if r["prompt"] == "crm" and r["engine"] == "perplexity" and r["kind"] == "summary")
+    assert crm["mean_pairwise_jaccard"] == "0.1667" and crm["change_rate"] == "1.0000"  # three runs: values
+
+    html = render_html(report)
+    shoes_row = next(row for row in re.findall("<tr>.*?</tr>", html) if ">shoes<" in row)  # Prompts × engines
+    assert "1.00" not in shoes_row and "100%" not in shoes_row and "0%" not in shoes_row
+    assert shoes_row.count("—") >= 5
 
 
 def test_filters(store: Store) -> None:

@@ -45,3 +45,26 @@ def test_a_wall_cools_the_engine_down_for_the_rest_of_the_run() -> None:
     assert pacer.pick(pending, skipped.append) is None
     assert [o.status for o in skipped] == [None, None]
     assert all("cooled down" in (o.error or "") for o in skipped)
+
+
+def test_an_unreachable_engine_is_skipped_for_the_rest_of_the_run_with_the_reason() -> None:
+    campaign = parse_campaign(CAMPAIGN.replace("min_delay_s = 0.3", "min_delay_s = 0"))
+    pending = deque(expand(campaign, "s"))
+    skipped: list[JobOutcome] = []
+    pacer = Pacer(campaign)
+    job = pacer.pick(pending, skipped.append)
+    assert job is not None
+    reason = "perplexity cannot be reached from this machine: x.invalid (net::ERR_NAME_NOT_RESOLVED); not retried"
+    pacer.record(JobOutcome(job, CaptureStatus.error, error=reason, unreachable=True))
+    assert pacer.pick(pending, skipped.append) is None
+    assert [(o.status, o.error) for o in skipped] == [(None, f"skipped: {reason}")] * 2
+
+
+def test_an_ordinary_error_does_not_skip_the_engine() -> None:
+    campaign = parse_campaign(CAMPAIGN.replace("min_delay_s = 0.3", "min_delay_s = 0"))
+    pending = deque(expand(campaign, "s"))
+    pacer = Pacer(campaign)
+    job = pacer.pick(pending, lambda _o: None)
+    assert job is not None
+    pacer.record(JobOutcome(job, CaptureStatus.error, error="HTTP 503 from https://www.perplexity.ai/"))
+    assert pacer.pick(pending, lambda _o: None) is not None

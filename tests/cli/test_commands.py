@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 import urllib.error
@@ -11,6 +12,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from citewatch.storage import Store
 
 pytestmark = pytest.mark.browser
 
@@ -55,6 +58,43 @@ def test_a_blocked_capture_exits_non_zero_and_says_why(cli, perplexity) -> None:
     done = cli("capture", "perplexity", "x", "--base-url", f"{perplexity.url}/?scenario=cloudflare")
     assert done.returncode == 1
     assert "blocked" in done.stdout
+
+
+def _closed_port() -> int:
+    """A local port nothing listens on: bound to find a free one, then closed."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("base_url", "code", "host"),
+    [
+        (
+            "http://nonexistent.invalid/",
+            "net::ERR_NAME_NOT_RESOLVED",
+            "nonexistent.invalid",
+        ),  # RFC 2606: never resolves
+        (None, "net::ERR_CONNECTION_REFUSED", "127.0.0.1:"),
+    ],
+)
+def test_an_unreachable_engine_is_tried_once_and_says_so(
+    cli, cli_env, db_url, base_url: str | None, code: str, host: str
+) -> None:
+    cli_env["CITEWATCH_MAX_ATTEMPTS"] = "3"  # the default: a transient failure would be tried three times
+    url = base_url or f"http://127.0.0.1:{_closed_port()}/"
+    done = cli("capture", "perplexity", "best CRM", "--repeat", "2", "--base-url", url)
+    assert done.returncode == 1
+    lines = [line for line in done.stdout.splitlines() if "cannot be reached" in line]
+    assert len(lines) == 1, done.stdout
+    assert lines[0].startswith(
+        f"capture 1: perplexity · error · perplexity cannot be reached from this machine: {host}"
+    )
+    assert lines[0].endswith(f"({code}); not retried")
+    assert "retrying" not in done.stdout + done.stderr and "attempt 2" not in done.stdout
+    with Store.open(db_url) as store:
+        (capture,) = store.list_captures()  # one attempt, stored as usual; the second repeat is not tried
+    assert capture.status == "error" and code in (capture.error or "")
 
 
 def test_extract_json_is_the_extraction_record(cli, tmp_path: Path) -> None:

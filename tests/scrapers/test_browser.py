@@ -137,3 +137,20 @@ def test_playwright_download_is_the_last_resort(
         path.write_text("")
     monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "pw"))
     assert browser.find_chromium() == new
+
+
+def test_only_network_errors_that_mean_no_route_are_unreachable() -> None:
+    from citewatch.scrapers.steps import unreachable_code
+
+    assert (
+        unreachable_code("Page.goto: net::ERR_NAME_NOT_RESOLVED at http://x.invalid/") == "net::ERR_NAME_NOT_RESOLVED"
+    )
+    assert unreachable_code("net::ERR_INTERNET_DISCONNECTED at https://www.perplexity.ai/") == (
+        "net::ERR_INTERNET_DISCONNECTED"
+    )
+    assert unreachable_code("net::ERR_ADDRESS_UNREACHABLE") == "net::ERR_ADDRESS_UNREACHABLE"
+    assert unreachable_code("net::ERR_CONNECTION_REFUSED at http://127.0.0.1:9/") == "net::ERR_CONNECTION_REFUSED"
+    # a connection that broke or timed out may well work on the next attempt: those stay transient
+    assert unreachable_code("net::ERR_CONNECTION_RESET at https://www.perplexity.ai/") is None
+    assert unreachable_code("net::ERR_TIMED_OUT") is None
+    assert unreachable_code("Timeout 30000ms exceeded") is None
