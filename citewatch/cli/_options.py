@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -24,6 +25,15 @@ DbOpt = Annotated[
     ),
 ]
 
+SelectorsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--selectors",
+        help="Folder of ENGINE.toml files overriding the shipped selectors (default: CITEWATCH_SELECTORS_DIR).",
+        show_default=False,
+    ),
+]
+
 
 class OutputFormat(StrEnum):
     table = "table"
@@ -31,6 +41,18 @@ class OutputFormat(StrEnum):
 
 
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+
+
+def use_selectors(folder: Path | None) -> None:
+    """Check and apply the selector overrides for this command and every process it starts; say what they change."""
+    from citewatch import selectors
+
+    if folder is not None:
+        os.environ[selectors.ENV_VAR] = str(folder.resolve())  # campaign workers are spawned: they read it too
+    configured = os.environ.get(selectors.ENV_VAR)
+    for changed in selectors.configure(Path(configured) if configured else None):
+        if changed.overridden:
+            typer.echo(f"selectors: {changed.override} overrides {', '.join(changed.overridden)}", err=True)
 
 
 def open_store(db: str | None) -> Store:

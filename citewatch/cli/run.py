@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from citewatch.cli._options import DbOpt, open_store
+from citewatch.cli._options import DbOpt, SelectorsOpt, open_store, use_selectors
 from citewatch.cli._render import console, progress_bar
 from citewatch.config import get_settings
 
@@ -31,9 +31,11 @@ def run(
         bool, typer.Option("--queue", help="Send the jobs to Celery workers (see `citewatch worker`) instead.")
     ] = False,
     wait: Annotated[bool, typer.Option(help="With --queue: wait for the workers and print the summary.")] = True,
+    selectors: SelectorsOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Run a campaign slot: skips finished jobs, retries unfinished ones, exits 1 when something needs attention."""
+    use_selectors(selectors)
     # imported when the command runs: `citewatch report` and other light commands should not load Playwright
     from citewatch import batch
     from citewatch.campaign import expand, load_campaign, schedule_slot
