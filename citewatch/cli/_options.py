@@ -11,6 +11,7 @@ import typer
 
 from citewatch.config import get_settings
 from citewatch.engines import ENGINES
+from citewatch.models import TraceMode
 from citewatch.storage import Store
 
 # Choices come from the registry, so a new engine appears in every command without touching the CLI.
@@ -31,6 +32,14 @@ SelectorsOpt = Annotated[
         "--selectors",
         help="Folder of ENGINE.toml files overriding the shipped selectors (default: CITEWATCH_SELECTORS_DIR).",
         show_default=False,
+    ),
+]
+
+
+TraceOpt = Annotated[
+    TraceMode,
+    typer.Option(
+        "--trace", help="Keep a Playwright trace of each capture: off, on-failure (kept with failed captures) or on."
     ),
 ]
 
