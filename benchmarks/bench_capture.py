@@ -1,6 +1,6 @@
 """Capture cost against the Perplexity replica, whose answer streams for a known time.
 
-    python benchmarks/bench_capture.py [--quick] [--answer-seconds S]
+    python benchmarks/bench_capture.py [--quick] [--answer-seconds S] [--trace off|on-failure|on]
 
 (a) harness overhead per capture: wall time of `capture_once` minus the replica's answer time, median and p90
     over sequential captures, broken down by step (goal: under 0.5 s median);
@@ -31,6 +31,7 @@ from playwright.sync_api import Page, Request, sync_playwright
 
 from citewatch.engines import get_engine
 from citewatch.errors import CitewatchError
+from citewatch.models import TraceMode
 from citewatch.replicas import serve
 from citewatch.replicas.perplexity.app import ASK_PATH
 from citewatch.scrapers.base import ChatScraper, Target
@@ -44,6 +45,7 @@ STEPS_TO_ANSWER = ("open", "consent", "walls", "submit", "answer")  # pipeline o
 START_TIMEOUT_S = 180.0  # spawn, import, launch a browser and warm it up, on a loaded 2-core machine
 CAPTURE_BUDGET_S = 90.0  # per capture and worker, on top of the answer time, before a level is abandoned
 SAMPLE_EVERY_S = 0.2
+TRACE_ENV = "CITEWATCH_BENCH_TRACE"  # the trace mode, passed to the spawned workers
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -192,7 +194,8 @@ class ProbedSession(BrowserSession):
 @contextmanager
 def probed_browser() -> Iterator[ProbedSession]:
     with sync_playwright() as playwright:
-        session = ProbedSession.launch(playwright, BrowserOptions())
+        trace = TraceMode(os.environ.get(TRACE_ENV, TraceMode.on_failure.value))
+        session = ProbedSession.launch(playwright, BrowserOptions(trace=trace))
         assert isinstance(session, ProbedSession)  # launch() builds `cls`
         try:
             yield session
@@ -423,9 +426,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run: fewer captures, 1 and 2 contexts")
     parser.add_argument("--answer-seconds", type=float, default=2.0, help="how long the replica streams an answer")
+    parser.add_argument(
+        "--trace", choices=[m.value for m in TraceMode], default=TraceMode.on_failure.value, help="trace mode"
+    )
     args = parser.parse_args()
+    os.environ[TRACE_ENV] = args.trace
     levels = LEVELS[:2] if args.quick else LEVELS
-    print(f"answer time {args.answer_seconds:g} s, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"trace {args.trace}, answer time {args.answer_seconds:g} s, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     with serve("perplexity", answer_seconds=args.answer_seconds) as server:
         url = f"{server.url}/"
         met = overhead(url, 3 if args.quick else 10, args.answer_seconds)

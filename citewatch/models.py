@@ -31,6 +31,14 @@ class ExtractionStatus(StrEnum):
     error = "error"  # the engine said it failed, or the snapshot could not be read
 
 
+class TraceMode(StrEnum):
+    """Which captures keep a Playwright trace: none, the ones that did not answer (default), or every one."""
+
+    off = "off"
+    on_failure = "on-failure"
+    on = "on"
+
+
 class CaptureStatus(StrEnum):
     """How one capture attempt ended. A superset of `ExtractionStatus`."""
 
@@ -192,6 +200,7 @@ class CaptureResult(_Record):
     html: str | None = None
     screenshot: bytes | None = None
     network: list[NetworkRecord] = Field(default_factory=list)
+    trace: bytes | None = None  # a Playwright trace zip (`playwright show-trace`), kept per the trace mode
     error: str | None = None
     warnings: list[str] = Field(default_factory=list)
     answer_seconds: float | None = None  # from submitting the prompt to the answer being complete

@@ -71,6 +71,7 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setenv("CITEWATCH_DB_URL", f"sqlite:///{tmp_path / 'citewatch.db'}")
     monkeypatch.setenv("CITEWATCH_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv("CITEWATCH_SELECTORS_DIR", raising=False)
     get_settings.cache_clear()
 
 

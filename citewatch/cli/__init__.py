@@ -17,6 +17,7 @@ from citewatch.cli import (
     capture,
     db,
     demo,
+    doctor,
     export,
     extract,
     fixtures,
@@ -44,6 +45,7 @@ app.command("replay")(replay.replay_command)
 app.command()(replica.replica)
 app.command()(auth.auth)
 app.command()(demo.demo)
+app.command()(doctor.doctor)
 app.command()(run.run)
 app.command()(schedule.schedule)
 app.command()(worker.worker)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +11,7 @@ import typer
 
 from citewatch.config import get_settings
 from citewatch.engines import ENGINES
+from citewatch.models import TraceMode
 from citewatch.storage import Store
 
 # Choices come from the registry, so a new engine appears in every command without touching the CLI.
@@ -24,6 +26,23 @@ DbOpt = Annotated[
     ),
 ]
 
+SelectorsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--selectors",
+        help="Folder of ENGINE.toml files overriding the shipped selectors (default: CITEWATCH_SELECTORS_DIR).",
+        show_default=False,
+    ),
+]
+
+
+TraceOpt = Annotated[
+    TraceMode,
+    typer.Option(
+        "--trace", help="Keep a Playwright trace of each capture: off, on-failure (kept with failed captures) or on."
+    ),
+]
+
 
 class OutputFormat(StrEnum):
     table = "table"
@@ -31,6 +50,18 @@ class OutputFormat(StrEnum):
 
 
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+
+
+def use_selectors(folder: Path | None) -> None:
+    """Check and apply the selector overrides for this command and every process it starts; say what they change."""
+    from citewatch import selectors
+
+    if folder is not None:
+        os.environ[selectors.ENV_VAR] = str(folder.resolve())  # campaign workers are spawned: they read it too
+    configured = os.environ.get(selectors.ENV_VAR)
+    for changed in selectors.configure(Path(configured) if configured else None):
+        if changed.overridden:
+            typer.echo(f"selectors: {changed.override} overrides {', '.join(changed.overridden)}", err=True)
 
 
 def open_store(db: str | None) -> Store:

@@ -7,11 +7,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from citewatch.cli._options import DbOpt, EngineArg, open_store, saved_session
+from citewatch.cli._options import (
+    DbOpt,
+    EngineArg,
+    SelectorsOpt,
+    TraceOpt,
+    open_store,
+    saved_session,
+    use_selectors,
+)
 from citewatch.cli._render import citations_table, console, domain_frequency_table, progress_bar
 from citewatch.config import get_settings
 from citewatch.engines import get_engine
-from citewatch.models import CaptureStatus
+from citewatch.models import CaptureStatus, TraceMode
 
 if TYPE_CHECKING:
     from citewatch.runner import CaptureSummary
@@ -37,9 +45,12 @@ def capture(
     profile: Annotated[Path | None, typer.Option(help="Persistent browser profile directory.")] = None,
     proxy: Annotated[str | None, typer.Option(help="Proxy server, e.g. http://host:3128.")] = None,
     web_search: Annotated[bool, typer.Option("--web-search", help="Turn web search on (ChatGPT).")] = False,
+    selectors: SelectorsOpt = None,
+    trace: TraceOpt = TraceMode.on_failure,
     db: DbOpt = None,
 ) -> None:
     """Capture PROMPT on ENGINE (headless by default), store each capture and print its citations."""
+    use_selectors(selectors)
     # imported when the command runs: `citewatch report` and other light commands should not load Playwright
     from citewatch.scrapers.base import Target
     from citewatch.scrapers.browser import BrowserOptions, open_browser
@@ -53,6 +64,7 @@ def capture(
         locale=locale,
         timezone=timezone,
         proxy=proxy,
+        trace=trace,
     )
     target = Target(
         prompt=prompt,

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from citewatch.cli._options import EngineArg, FormatOpt, OutputFormat
+from citewatch.cli._options import EngineArg, FormatOpt, OutputFormat, SelectorsOpt, use_selectors
 from citewatch.cli._render import answer_with_markers, citations_table, console, sources_table
 from citewatch.errors import ConfigError
 
@@ -18,8 +18,10 @@ def extract(
     file: Annotated[Path, typer.Argument(help="A saved HTML page of that engine.", show_default=False)],
     url: Annotated[str | None, typer.Option(help="The page's URL, when known.")] = None,
     output_format: FormatOpt = OutputFormat.table,
+    selectors: SelectorsOpt = None,
 ) -> None:
     """Extract answer, citations and sources from FILE; JSON is the documented Extraction record."""
+    use_selectors(selectors)
     # imported when the command runs: other commands should not load lxml and the extractors
     from citewatch.extract import extract_html
 

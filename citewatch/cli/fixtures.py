@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from citewatch.cli._options import DbOpt, open_store
+from citewatch.cli._options import DbOpt, SelectorsOpt, open_store, use_selectors
 from citewatch.cli._render import console
+from citewatch.errors import ConfigError
 
 app = typer.Typer(help="Golden fixtures and the extraction quality gate.", no_args_is_help=True)
 FIXTURES_ROOT = Path("fixtures")
@@ -40,9 +41,15 @@ def check(
     allow_regression: Annotated[
         bool, typer.Option("--allow-regression", help="With --update: allow a floor to go down.")
     ] = False,
+    selectors: SelectorsOpt = None,
 ) -> None:
-    """Precision/recall/F1 of citations and sources per engine against the pinned floors."""
+    """Precision/recall/F1 of citations and sources per engine against the pinned floors (with any overrides)."""
+    use_selectors(selectors)
     import citewatch.extract.evaluate as evaluate
+    from citewatch.selectors import override_dir
+
+    if update and override_dir() is not None:
+        raise ConfigError("the floors are pinned with the shipped selectors: run --update without overrides")
 
     scores = evaluate.evaluate(root)
     table = Table(title="Extraction quality on fixtures", title_justify="left")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.progress import track
 
-from citewatch.cli._options import DbOpt, EngineOpt, open_store
+from citewatch.cli._options import DbOpt, EngineOpt, SelectorsOpt, open_store, use_selectors
 from citewatch.cli._render import console
 from citewatch.errors import ConfigError
 
@@ -25,9 +25,11 @@ def replay_command(
         Path | None,
         typer.Option("--render", help="Save a screenshot of the stored snapshot (offline) to this PNG path."),
     ] = None,
+    selectors: SelectorsOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Re-run the current extractors over stored snapshots, store new versions, print what changed."""
+    use_selectors(selectors)
     # imported when the command runs: other commands should not load Playwright, lxml and the extractors
     from citewatch.replay import render, replay
 

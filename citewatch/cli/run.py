@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from citewatch.cli._options import DbOpt, open_store
+from citewatch.cli._options import DbOpt, SelectorsOpt, TraceOpt, open_store, use_selectors
 from citewatch.cli._render import console, progress_bar
 from citewatch.config import get_settings
+from citewatch.models import TraceMode
 
 if TYPE_CHECKING:
     from citewatch import batch
@@ -31,9 +32,12 @@ def run(
         bool, typer.Option("--queue", help="Send the jobs to Celery workers (see `citewatch worker`) instead.")
     ] = False,
     wait: Annotated[bool, typer.Option(help="With --queue: wait for the workers and print the summary.")] = True,
+    selectors: SelectorsOpt = None,
+    trace: TraceOpt = TraceMode.on_failure,
     db: DbOpt = None,
 ) -> None:
     """Run a campaign slot: skips finished jobs, retries unfinished ones, exits 1 when something needs attention."""
+    use_selectors(selectors)
     # imported when the command runs: `citewatch report` and other light commands should not load Playwright
     from citewatch import batch
     from citewatch.campaign import expand, load_campaign, schedule_slot
@@ -73,7 +77,7 @@ def run(
             jobs,
             db_url=db_url,
             run_id=run_id,
-            options=BrowserOptions(headless=not headed),
+            options=BrowserOptions(headless=not headed, trace=trace),
             policy=RetryPolicy(max_attempts=get_settings().max_attempts),
             on_outcome=advance,
         )

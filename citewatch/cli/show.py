@@ -16,26 +16,27 @@ def show(
     capture_id: Annotated[int, typer.Argument(help="Capture id, as printed by capture or replay.")],
     output_format: FormatOpt = OutputFormat.table,
     screenshot_dir: Annotated[
-        Path, typer.Option("--screenshot-dir", help="Where the capture's screenshot is written.")
+        Path, typer.Option("--screenshot-dir", help="Where the capture's screenshot (and trace, if kept) is written.")
     ] = Path("citewatch-artifacts"),
     db: DbOpt = None,
 ) -> None:
-    """Print a stored capture: status, answer with [n] markers, citations, sources, screenshot path."""
+    """Print a stored capture: status, answer with [n] markers, citations, sources, screenshot and trace paths."""
     with open_store(db) as store:
         record = store.get_capture(capture_id)
         extraction = store.latest_extraction(capture_id)
-        screenshot_sha = record.artifacts.get("screenshot")
-        screenshot = store.artifact_bytes(screenshot_sha) if screenshot_sha else None
-    screenshot_path = None
-    if screenshot:
-        screenshot_dir.mkdir(parents=True, exist_ok=True)
-        screenshot_path = screenshot_dir / f"capture-{capture_id}.png"
-        screenshot_path.write_bytes(screenshot)
+        names = {"screenshot": f"capture-{capture_id}.png", "trace": f"capture-{capture_id}-trace.zip"}
+        written = {
+            role: _write(screenshot_dir / name, store.artifact_bytes(record.artifacts[role]))
+            for role, name in names.items()
+            if role in record.artifacts
+        }
+    screenshot_path, trace_path = written.get("screenshot"), written.get("trace")
     if output_format is OutputFormat.json:
         payload = {
             "capture": record.model_dump(mode="json"),
             "extraction": extraction.model_dump(mode="json") if extraction else None,
             "screenshot": str(screenshot_path) if screenshot_path else None,
+            "trace": str(trace_path) if trace_path else None,
         }
         typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
@@ -61,3 +62,11 @@ def show(
             console.print(sources_table(extraction))
     if screenshot_path:
         console.print(f"screenshot: {screenshot_path}")
+    if trace_path:
+        console.print(f"trace: {trace_path} (open it with `playwright show-trace {trace_path}`)")
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from citewatch.cli._options import SelectorsOpt, use_selectors
 from citewatch.cli._render import console
 from citewatch.config import get_settings
 
@@ -16,8 +17,10 @@ def worker(
         str | None, typer.Option(help="Broker URL (default: CITEWATCH_BROKER_URL or local Redis).")
     ] = None,
     loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "WARNING",
+    selectors: SelectorsOpt = None,
 ) -> None:
     """Start a worker that captures jobs sent by `citewatch run --queue`, storing into CITEWATCH_DB_URL."""
+    use_selectors(selectors)
     from citewatch import queue  # Celery is only loaded for the distributed path
 
     app = queue.make_app(broker)

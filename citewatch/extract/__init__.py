@@ -12,6 +12,7 @@ from typing import Protocol
 from citewatch.engines import get_engine
 from citewatch.extract._html import SnapshotUnreadable
 from citewatch.models import Extraction, ExtractionStatus, Snapshot
+from citewatch.selectors import SelectorError, provenance
 
 __all__ = ["EngineExtractor", "extract_html", "extract_snapshot", "extractor_version"]
 
@@ -30,9 +31,15 @@ def extract_snapshot(snapshot: Snapshot) -> Extraction:
     """Run the engine's extractor; raises only `UnknownEngine`."""
     extractor = get_engine(snapshot.engine).extractor
     try:
-        return extractor.extract(snapshot)
+        extraction = extractor.extract(snapshot)
+        overridden = provenance(snapshot.engine)
+        if overridden:  # a record made with mended selectors says so, since its extractor version does not
+            extraction.warnings.append(overridden)
+        return extraction
     except SnapshotUnreadable as exc:
         reason = str(exc)
+    except SelectorError:
+        raise  # a broken selectors override is the configuration's fault, not this snapshot's: say so once
     except Exception as exc:  # noqa: BLE001 - a crash is recorded as the extraction's status, never lost
         reason = f"extractor failed: {type(exc).__name__}: {exc}"
     return Extraction(

@@ -14,6 +14,7 @@ open. The scraper opens each one and writes what the dialog listed onto the elem
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import partial
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -28,7 +29,6 @@ from citewatch.extract._html import (
     detect_wall,
     display_order,
     first,
-    has_class,
     inline_links,
     norm,
     parse,
@@ -36,7 +36,6 @@ from citewatch.extract._html import (
     truncation_warning,
     visible_of,
     walk_answer,
-    with_class,
 )
 from citewatch.extract._urls import UrlFields, url_fields
 from citewatch.models import (
@@ -49,81 +48,15 @@ from citewatch.models import (
     Source,
     SourceKind,
 )
+from citewatch.selectors import Selectors
 
 EXTRACTOR_VERSION = "gemini/1"
 
-
-# Attributes are tested through attribute steps (`//@id[. = 'x']/parent::*`), as `with_class` explains.
-_MARKDOWN = has_class("markdown")
-# engines.md §3 "DR panel": immersive-panel > deep-research-immersive-panel, body #extended-response-markdown-content.
-DR_REPORT = etree.XPath(
-    "//deep-research-immersive-panel/descendant::*/@id[. = 'extended-response-markdown-content']/parent::*"
-)
-# engines.md §3 "response": the last model-response -> message-content .markdown (not the whole
-# model-response, whose text starts with "Gemini said" and holds the thoughts).
-MODEL_RESPONSES = etree.XPath("//model-response")
-RESPONSE_MARKDOWN = etree.XPath(
-    f"descendant::message-content/{with_class('markdown', 'descendant::div')}[not(ancestor::div[{_MARKDOWN}])]"
-)
-MESSAGE_CONTENT = etree.XPath(".//message-content")
-# engines.md §3 "inline citations (chat)": chips are buttons that open a source dialog.
-CHIP_TAGS = frozenset({"source-inline-chip", "source-footnote"})
-CAROUSEL_TAG = "sources-carousel-inline"
-CHIPS_INSIDE = etree.XPath(".//source-inline-chip | .//source-footnote")
-CHIP_BUTTON_LABEL = etree.XPath("string(.//button/@aria-label)")
-# engines.md §3 "inline citations (Deep Research)": source-footnote sup.superscript[data-turn-source-index].
-FOOTNOTE_INDEX = etree.XPath("string(descendant::sup[@data-turn-source-index]/@data-turn-source-index)")
-# engines.md §3 "sources list (Deep Research)": used and unused lists of browse-web-item links. The capture's
-# lists are `div.source-list.used-sources` / `.unused-sources` (the toggles point at #used-sources-list).
-_ITEM = "a[@data-test-id='browse-web-item-link' or @data-test-id='browse-chip-link']"
-_LISTS = "//deep-research-source-lists/descendant::*"
-
-
-def _source_list(name: str) -> str:
-    """The links of the source list `#<name>-list` or `.<name>`."""
-    return (
-        f"({_LISTS}/@id[. = '{name}-list']/parent::*"
-        f" | {_LISTS}/@class[contains(., '{name}')]/parent::*[{has_class(name)}])//{_ITEM}"
-    )
-
-
-USED_SOURCES = etree.XPath(_source_list("used-sources"))
-UNUSED_SOURCES = etree.XPath(_source_list("unused-sources"))
-SOURCE_DOMAIN = etree.XPath("string(descendant::*/@data-test-id[. = 'domain-name']/parent::*)")
-SOURCE_TITLE = etree.XPath("string(descendant::*/@data-test-id[. = 'sub-title' or . = 'title']/parent::*)")
-# engines.md §3 "inline citations (chat)": the real links are `link-block > a` cards, one per block.
-LINK_BLOCK_TAG = "link-block"
-# The "Sources" button under a chat answer; the scraper records its dialog like a chip's.
-SOURCES_LIST = etree.XPath(".//sources-list")
-# KaTeX renders formulas as a deep span tree; the LaTeX source is the readable form.
-MATH = etree.XPath(
-    "descendant::*/@data-math/parent::*[contains(@class, 'math-block') or contains(@class, 'math-inline')]"
-)
-# engines.md §3 "logged in" / "logged out (input still present!)".
-LOGGED_IN = etree.XPath(
-    "//@data-test-id[. = 'new-chat-button']/parent::*"
-    " | //a/@href[contains(., 'accounts.google.com/SignOutOptions')]/parent::*"
-)
-# Both button classes contain "signed-out-buttons", which picks out the few elements worth the exact test.
-SIGNED_OUT = etree.XPath(
-    "//@data-test-id[. = 'signed-out-highly-regulated-zero-state-disclaimer']/parent::*"
-    " | //@class[contains(., 'signed-out-buttons')]/parent::*"
-    f"[{has_class('signed-out-buttons')} or {has_class('mavatar-signed-out-buttons')}]"
-    f" | /descendant::hallucination-disclaimer[{has_class('signed-out')}]"
-)
-# engines.md §7 "Cookie/consent": consent.google interstitial, "Accept all" (also localised), and the
-# "Try Gemini" landing gate (engines.md §3 "consent").
-CONSENT = etree.XPath(
-    "/descendant::form[contains(@action, 'consent.google')]"
-    " | /descendant::button[@aria-label='Accept all' or normalize-space() = 'Accept all'"
-    " or normalize-space() = '全部接受' or normalize-space() = 'すべて同意' or normalize-space() = '모두 수락']"
-    " | /descendant::a[normalize-space() = 'Try Gemini'] | /descendant::button[normalize-space() = 'Try Gemini']"
-)
+# engines.md §3, §7: every selector is data in citewatch/selectors/gemini.toml, which users can override.
+SEL = Selectors("gemini")
+# engines.md §7 "Cookie/consent": the hosts of Google's consent interstitial.
 _CONSENT_HOSTS = ("consent.google.", "consent.youtube.")
 
-_SKIP_TAGS = frozenset({"model-thoughts", "mat-icon", "sources-list"})
-# Screen-reader headings ("Gemini said"), thoughts, and a code block's header strip (its language label).
-_SKIP_CLASSES = frozenset({"cdk-visually-hidden", "thoughts-container", "code-block-decoration"})
 # engines.md §3 "URLs": links back into the app itself, and Google's asset hosts, are not sources.
 _INTERNAL_HOSTS = ("gemini.google.com",)
 _INTERNAL_DOMAINS = frozenset({"gstatic.com", "googleusercontent.com"})
@@ -135,20 +68,21 @@ def extract(snapshot: Snapshot) -> Extraction:
     truncated = truncation_warning(snapshot.html)
     if truncated:
         result.warnings.append(truncated)
-    report = first(DR_REPORT(tree))
-    responses = MODEL_RESPONSES(tree)
+    report = first(SEL.xpath("dr_report")(tree))
+    responses = SEL.xpath("model_responses")(tree)
     response = responses[-1] if responses else None
     roots = [report] if report is not None else _answer_roots(response)
     for root in roots:
         _readable_math(root)
+    names = _Names.current()
     walked = walk_answer(
         roots,
-        is_citation=partial(_is_citation, deep_research=report is not None),
-        block_kind=_block_kind,
-        skip=_skip,
+        is_citation=partial(_is_citation, names, deep_research=report is not None),
+        block_kind=partial(_block_kind, names),
+        skip=partial(_skip, names),
     )
     result.answer = walked.answer
-    signed_out = bool(SIGNED_OUT(tree)) and not LOGGED_IN(tree)
+    signed_out = bool(SEL.xpath("signed_out")(tree)) and not SEL.xpath("logged_in")(tree)
     if not walked.answer.text.strip() and not walked.citations:
         # Walls replace the whole page, so they are looked for only where there is no answer.
         result.status = _no_answer_status(tree, snapshot.url, signed_out)
@@ -159,15 +93,15 @@ def extract(snapshot: Snapshot) -> Extraction:
     if report is None and len(responses) > 1:
         result.warnings.append(f"the page holds {len(responses)} answer turns; only the last one was read")
     if report is not None:
-        used_links = USED_SOURCES(tree)
+        used_links = SEL.xpath("used_sources")(tree)
         used = [_source(link, SourceKind.listed) for link in used_links]
         result.citations = _footnotes(walked.citations, used, result.warnings)
         result.citations += inline_links(walked.links, _link_target, start=len(result.citations) + 1)
         result.sources = _report_sources(tree, used_links, used)
     else:
-        result.citations = _chips(walked.citations, result.warnings)
+        result.citations = _chips(walked.citations, names.footnote_tag, result.warnings)
         result.citations += inline_links(walked.links, _link_target, start=len(result.citations) + 1)
-        sources_list = first(SOURCES_LIST(response)) if response is not None else None
+        sources_list = first(SEL.xpath("sources_list")(response)) if response is not None else None
         recorded = captured_group(sources_list) if sources_list is not None else None
         result.sources = _chat_sources(recorded or [], result.citations)
     # A link back into the app ("ask me to plan another trip") names no one.
@@ -180,7 +114,7 @@ def extract(snapshot: Snapshot) -> Extraction:
 def _answer_roots(response: Element | None) -> list[Element]:
     if response is None:
         return []
-    roots: list[Element] = RESPONSE_MARKDOWN(response) or MESSAGE_CONTENT(response)[:1]
+    roots: list[Element] = SEL.xpath("response_markdown")(response) or SEL.xpath("message_content")(response)[:1]
     return roots
 
 
@@ -192,36 +126,66 @@ def _no_answer_status(tree: Element, url: str | None, signed_out: bool) -> Extra
         host = urlsplit(url or "").hostname or ""
     except ValueError:  # a malformed stored URL says nothing about the page
         host = ""
-    if host.startswith(_CONSENT_HOSTS) or CONSENT(tree):
+    if host.startswith(_CONSENT_HOSTS) or SEL.xpath("consent")(tree):
         return ExtractionStatus.consent_required
     if signed_out:
         return ExtractionStatus.login_required
     return ExtractionStatus.no_answer
 
 
-def _is_citation(el: Element, *, deep_research: bool) -> bool:
+@dataclass(frozen=True, slots=True)
+class _Names:
+    """The names the walk compares on every element of the answer, read from the selectors once per page."""
+
+    chip_tags: frozenset[str]
+    footnote_tag: str
+    carousel_tag: str
+    link_block_tag: str
+    message_control: str
+    skip_tags: frozenset[str]
+    skip_classes: frozenset[str]
+    chips_inside: etree.XPath
+
+    @classmethod
+    def current(cls) -> _Names:
+        return cls(
+            chip_tags=SEL.names("chip_tags"),
+            footnote_tag=SEL.name("footnote_tag"),
+            carousel_tag=SEL.name("carousel_tag"),
+            link_block_tag=SEL.name("link_block_tag"),
+            message_control=SEL.name("message_control_attribute"),
+            skip_tags=SEL.names("skip_tags"),
+            skip_classes=SEL.names("skip_classes"),
+            chips_inside=SEL.xpath("chips_inside"),
+        )
+
+
+def _is_citation(names: _Names, el: Element, *, deep_research: bool) -> bool:
     tag = el.tag
-    if tag in CHIP_TAGS:
+    if tag in names.chip_tags:
         return True
     # A bare carousel (no chip inside) the scraper opened is a chip of its own in a chat answer; in a
     # report the carousels only repeat the paragraph's footnotes.
     return (
-        tag == CAROUSEL_TAG and not deep_research and el.get("data-cw-group-urls") is not None and not CHIPS_INSIDE(el)
+        tag == names.carousel_tag
+        and not deep_research
+        and el.get("data-cw-group-urls") is not None
+        and not names.chips_inside(el)
     )
 
 
-def _skip(el: Element) -> bool:
-    # Gemini marks its own controls inside a message (table export, carousels) `hide-from-message-actions`.
+def _skip(names: _Names, el: Element) -> bool:
+    # Gemini marks its own controls inside a message (table export, carousels).
     tag = el.tag
-    if tag == CAROUSEL_TAG or el.get("hide-from-message-actions") is not None:
-        return not CHIPS_INSIDE(el)
-    if tag in _SKIP_TAGS:
+    if tag == names.carousel_tag or el.get(names.message_control) is not None:
+        return not names.chips_inside(el)
+    if tag in names.skip_tags:
         return True
-    return not _SKIP_CLASSES.isdisjoint((el.get("class") or "").split())
+    return not names.skip_classes.isdisjoint((el.get("class") or "").split())
 
 
-def _block_kind(el: Element) -> BlockKind | None:
-    if el.tag == LINK_BLOCK_TAG:
+def _block_kind(names: _Names, el: Element) -> BlockKind | None:
+    if el.tag == names.link_block_tag:
         return BlockKind.paragraph
     return default_block_kind(el)
 
@@ -231,24 +195,22 @@ def _readable_math(root: Element) -> None:
 
     This edits the tree parsed for this extraction only, before it is walked.
     """
-    for math in MATH(root):
+    block = SEL.name("math_block_class")
+    for math in SEL.xpath("math")(root):
         latex = math.get("data-math") or ""
         for child in list(math):
             math.remove(child)
-        math.text = f" {latex} " if "math-block" in (math.get("class") or "") else latex
+        math.text = f" {latex} " if block in (math.get("class") or "") else latex
 
 
-def _chip_label(chip: Element) -> str | None:
-    return text_of(chip) or norm(CHIP_BUTTON_LABEL(chip)) or None
-
-
-def _chips(anchors: list[Anchor], warnings: list[str]) -> list[Citation]:
+def _chips(anchors: list[Anchor], footnote_tag: str, warnings: list[str]) -> list[Citation]:
     """Chat chips: one citation per source the chip's dialog listed, sharing the chip's group."""
     citations: list[Citation] = []
+    button_label = SEL.xpath("chip_button_label")
     for chip_number, anchor in enumerate(anchors, start=1):
         chip = anchor.element
-        label = _chip_label(chip)
-        kind = CitationKind.footnote if chip.tag == "source-footnote" else CitationKind.chip
+        label = text_of(chip) or norm(button_label(chip)) or None
+        kind = CitationKind.footnote if chip.tag == footnote_tag else CitationKind.chip
         members = captured_group(chip)
         if members is None:
             warnings.append(f"chip {label!r} was not opened: the sources behind it are not in the snapshot")
@@ -281,8 +243,9 @@ def _footnotes(anchors: list[Anchor], used: list[Source], warnings: list[str]) -
     """Deep Research footnotes: index N is the Nth used source."""
     citations: list[Citation] = []
     out_of_range: list[str] = []
+    footnote_index = SEL.xpath("footnote_index")
     for anchor in anchors:
-        index = FOOTNOTE_INDEX(anchor.element).strip()
+        index = footnote_index(anchor.element).strip()
         source = used[int(index) - 1] if index.isdigit() and 0 < int(index) <= len(used) else None
         if source is None:
             out_of_range.append(index or "?")
@@ -335,8 +298,8 @@ def _source(link: Element, kind: SourceKind) -> Source:
         url=raw,
         canonical_url=canonical,
         domain=domain,
-        title=norm(SOURCE_TITLE(link)) or None,
-        site_name=norm(SOURCE_DOMAIN(link)) or None,
+        title=norm(SEL.xpath("source_title")(link)) or None,
+        site_name=norm(SEL.xpath("source_domain")(link)) or None,
         cited=kind is SourceKind.listed,
         visible=visible_of(link),
     )
@@ -349,7 +312,7 @@ def _report_sources(tree: Element, used_links: list[Element], used: list[Source]
     """
     read = dict(zip(used_links, used, strict=True))
     found = [read[link] for link in display_order(used_links)]
-    found += [_source(link, SourceKind.unused) for link in display_order(UNUSED_SOURCES(tree))]
+    found += [_source(link, SourceKind.unused) for link in display_order(SEL.xpath("unused_sources")(tree))]
     sources: list[Source] = []
     seen: set[str] = set()
     for source in found:

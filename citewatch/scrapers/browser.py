@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Proxy
 
 from citewatch.config import get_settings
 from citewatch.errors import BrowserNotFound
+from citewatch.models import TraceMode
 
 # On a closed network Chromium's background services flood the machine with refused connections.
 LAUNCH_FLAGS = (
@@ -109,6 +110,7 @@ class BrowserOptions:
     viewport: tuple[int, int] = (1280, 900)
     proxy: str | None = None
     timeout_s: float = 30.0  # default for single browser actions (clicks, navigation)
+    trace: TraceMode = TraceMode.on_failure  # which captures keep a Playwright trace
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +135,7 @@ class BrowserSession:
         self._persistent = persistent
         owner = persistent.browser if persistent else browser
         self.version = owner.version if owner else "unknown"
+        self.trace = options.trace
 
     @classmethod
     def launch(cls, playwright: Playwright, options: BrowserOptions) -> BrowserSession:

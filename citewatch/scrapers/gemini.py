@@ -23,79 +23,63 @@ from citewatch.config import get_settings
 from citewatch.scrapers import steps
 from citewatch.scrapers.auth import save_session
 from citewatch.scrapers.base import ChatScraper, Target
+from citewatch.selectors import Selectors
 
 GATE_WAIT_S = 10.0  # a gate's next page (consent -> "Try Gemini" -> app) has this long to show the input
 MAX_GATES = 3
 DIALOG_WAIT_MS = 3000
-# engines.md §3 "inline citations (chat)": chips are buttons opening a source dialog (Angular Material).
-_CHIPS = "model-response source-inline-chip, model-response source-footnote:not(:has(sup[data-turn-source-index]))"
-_SOURCES_LIST = "model-response sources-list"
-_DIALOG = 'mat-dialog-container, [role="dialog"]'
+# engines.md §3, §7: every selector is data in citewatch/selectors/gemini.toml (users can override it).
+SEL = Selectors("gemini")
 _DIALOG_JS = """
-(dialog) => Array.from(dialog.querySelectorAll("a[href^='http']")).map((a) => ({
+(dialog, [links, title]) => Array.from(dialog.querySelectorAll(links)).map((a) => ({
   url: a.href,
-  title: ((a.querySelector("[class*='title']") || a).textContent || "").trim(),
+  title: ((a.querySelector(title) || a).textContent || "").trim(),
 }))
 """
-# engines.md §3 "sources list (Deep Research)": the used/unused toggles; a collapsed list is expanded.
-_COLLAPSED_LIST = 'deep-research-source-lists collapsible-button button[aria-expanded="false"]'
 _MARK_JS = "(el, value) => el.setAttribute('data-cw-group-urls', value)"
-# engines.md §3 "consent": the landing page a new visitor may get before the app.
-_TRY_GEMINI = ('a:has-text("Try Gemini")', 'button:has-text("Try Gemini")')
 
 
 class GeminiScraper(ChatScraper):
     name = "gemini"
-    # engines.md §3 input: Quill; its hidden div.ql-clipboard is contenteditable too, hence the .ql-editor scope.
-    input = "rich-textarea .ql-editor"
-    submit_button = '[data-test-id="send-button-container"] .send-button.submit button'
-    # engines.md §3 generating: the send/stop container is present while the input is blank (any UI language).
-    # Never aria-busy or processing-state-visible: both stay set after the answer is complete.
-    generating = 'input-area-v2:has(rich-textarea .ql-editor.ql-blank) [data-test-id="send-button-container"]'
-    # engines.md §3 response: message-content .markdown of the model-response; a report's panel body.
-    answer = "model-response message-content .markdown, #extended-response-markdown-content"
-    failure = "mat-snack-bar-container"  # the app reports a failed answer in a snack bar
+    input = SEL.attr("input")
+    submit_button = SEL.attr("submit_button")
+    generating = SEL.attr("generating")
+    answer = SEL.attr("answer")
+    failure = SEL.attr("failure")
     stable_s = 0.5
-    # engines.md §7 consent: "Accept all", and its localised labels.
-    consent_buttons = (
-        'button[aria-label="Accept all"]',
-        'button:has-text("Accept all")',
-        'button:has-text("全部接受")',
-        'button:has-text("すべて同意")',
-        'button:has-text("모두 수락")',
-    )
-    # engines.md §3 "logged out": where Gemini needs an account, the signed-out page says so (input still there).
-    login_wall = ('[data-test-id="signed-out-highly-regulated-zero-state-disclaimer"]',)
-    logged_in = '[data-test-id="new-chat-button"], a[href*="accounts.google.com/SignOutOptions"]'  # engines.md §3
+    consent_buttons = SEL.attr("consent_buttons", many=True)
+    login_wall = SEL.attr("login_wall", many=True)
+    logged_in = SEL.attr("logged_in")
     network: ClassVar[tuple[re.Pattern[str], ...]] = (
         re.compile(r"/assistant\.lamda\.BardFrontendService/StreamGenerate"),
     )
-    citation_marks = "source-inline-chip, source-footnote, message-content a[href]"
-    source_marks = 'a[data-test-id="browse-web-item-link"]'
+    citation_marks = SEL.attr("citation_marks")
+    source_marks = SEL.attr("source_marks")
 
     def submit(self, page: Page, target: Target) -> None:
         self._pass_gates(page)
         super().submit(page, target)
 
     def expand_sources(self, page: Page) -> None:
-        for index in range(page.locator(_CHIPS).count()):
-            chip = page.locator(_CHIPS).nth(index)
-            self._record_dialog(page, chip, chip.locator("button").first)
-        sources_list = page.locator(_SOURCES_LIST).last
+        chips, button = page.locator(SEL.css("chips")), SEL.css("chip_button")
+        for index in range(chips.count()):
+            chip = chips.nth(index)
+            self._record_dialog(page, chip, chip.locator(button).first)
+        sources_list = page.locator(SEL.css("sources_list")).last
         if sources_list.count():
-            self._record_dialog(page, sources_list, sources_list.locator("button").first)
-        for _ in range(page.locator(_COLLAPSED_LIST).count()):
-            page.locator(_COLLAPSED_LIST).first.click()
+            self._record_dialog(page, sources_list, sources_list.locator(button).first)
+        collapsed = page.locator(SEL.css("collapsed_list"))
+        for _ in range(collapsed.count()):
+            collapsed.first.click()
 
     def _pass_gates(self, page: Page) -> None:
         """Consent, then the "Try Gemini" landing page, may each stand before the app: click through them."""
         editor = page.locator(self.input).first
+        gates = (self.consent_buttons, SEL.css_list("try_gemini"))
         clicked = 0
         deadline = time.monotonic() + GATE_WAIT_S
         while not editor.is_visible() and time.monotonic() < deadline:
-            passed = clicked < MAX_GATES and (
-                steps.dismiss_consent(page, self.consent_buttons) or steps.dismiss_consent(page, _TRY_GEMINI)
-            )
+            passed = clicked < MAX_GATES and any(steps.dismiss_consent(page, gate) for gate in gates)
             if passed:
                 clicked += 1
                 deadline = time.monotonic() + GATE_WAIT_S
@@ -104,13 +88,14 @@ class GeminiScraper(ChatScraper):
 
     def _record_dialog(self, page: Page, owner: Locator, opener: Locator) -> None:
         """Open the dialog behind `opener` and write the sources it lists onto `owner`."""
-        dialog = page.locator(_DIALOG).last
+        dialog = page.locator(SEL.css("dialog")).last
         try:
             opener.click(timeout=DIALOG_WAIT_MS)
             dialog.wait_for(state="visible", timeout=DIALOG_WAIT_MS)
         except PlaywrightError:
             return  # the extractor reports the chip by its label, unopened, and warns
-        owner.evaluate(_MARK_JS, json.dumps(dialog.evaluate(_DIALOG_JS)))
+        listed = dialog.evaluate(_DIALOG_JS, [SEL.css("dialog_links"), SEL.css("dialog_title")])
+        owner.evaluate(_MARK_JS, json.dumps(listed))
         page.keyboard.press("Escape")
         with suppress(PlaywrightError):  # a dialog left open only covers the page; the next click replaces it
             dialog.wait_for(state="hidden", timeout=DIALOG_WAIT_MS)

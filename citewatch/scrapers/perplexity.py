@@ -9,68 +9,66 @@ from typing import ClassVar
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
-from citewatch.extract.perplexity import CARD_PANELS
 from citewatch.scrapers.base import ChatScraper
+from citewatch.selectors import Selectors
 
 PANEL_WAIT_MS = 3000  # how long a chip's popover or the Sources panel may take to open (or close)
 # engines.md §1.2: grouped chips read "wikipedia+2"; the popover lists every source behind the chip.
 _GROUP_LABEL = re.compile(r"\+\d+\s*$")
-_CHIP = "span.inline-flex:has(> span.citation)"
-_POPOVER = "div[data-radix-popper-content-wrapper]"
+# engines.md §1.2, §1.3, §7: every selector is data in citewatch/selectors/perplexity.toml (users can override it).
+SEL = Selectors("perplexity")
 # The page's own selector engine: Playwright's would first be compiled into the page (~50 ms), for nothing when
 # no chip is grouped. The chips are in the light DOM, so both list them alike, in document order.
 _LABELS_JS = "(selector) => Array.from(document.querySelectorAll(selector), (chip) => chip.textContent)"
 _POPOVER_JS = """
-(popover) => Array.from(popover.querySelectorAll("a[href]")).map((a) => ({
+(popover, [links, title]) => Array.from(popover.querySelectorAll(links)).map((a) => ({
   url: a.href,
-  title: (a.querySelector(".font-medium") || a).textContent.trim(),
+  title: (a.querySelector(title) || a).textContent.trim(),
 }))
 """
 
 
 class PerplexityScraper(ChatScraper):
     name = "perplexity"
-    input = "#ask-input"  # engines.md §1.2 prompt input (contenteditable, lexical)
-    submit_button = 'button[aria-label="Submit"]:not(.pointer-events-none)'  # disabled until text is typed
-    generating = 'button[aria-label^="Stop response"]'  # engines.md §1.2 generating
-    answer = 'div[id^="markdown-content-"]'  # engines.md §1.2 answer container (Feb-2026 DOM)
-    done = 'button[aria-label="Copy"]'
-    failure = 'div[role="alert"]'
-    consent_buttons = ('#cookie-consent button:has-text("Accept")',)  # engines.md §7 cookie banner
-    login_wall = ('div[role="dialog"][aria-modal="true"]:has-text("Sign in")',)
+    input = SEL.attr("input")
+    submit_button = SEL.attr("submit_button")
+    generating = SEL.attr("generating")
+    answer = SEL.attr("answer")
+    done = SEL.attr("done")
+    failure = SEL.attr("failure")
+    consent_buttons = SEL.attr("consent_buttons", many=True)
+    login_wall = SEL.attr("login_wall", many=True)
     network: ClassVar[tuple[re.Pattern[str], ...]] = (re.compile(r"/rest/sse/perplexity_ask"),)  # §1.3
-    citation_marks = 'span.citation, div[id^="markdown-content-"] a[href]'
-    # The Links panel, and the result tabs whose cards the extractor reads as sources of their kind.
-    source_marks = ", ".join(f'[role="tabpanel"][id$="-content-{tab}"] a[href]' for tab in ("sources", *CARD_PANELS))
-    sources_tab = 'button[role="tab"][id$="-trigger-sources"] >> visible=true'  # §1.2: a hidden twin exists
-    sources_links = '[role="tabpanel"][id$="-content-sources"] a[href^="http"]'
+    citation_marks = SEL.attr("citation_marks")
+    source_marks = SEL.attr("source_marks")
 
     def expand_sources(self, page: Page) -> None:
         self._expand_groups(page)
-        tab = page.locator(self.sources_tab).first
+        tab = page.locator(SEL.css("sources_tab")).first
         if tab.count():
             tab.click()
             try:
-                page.locator(self.sources_links).first.wait_for(state="attached", timeout=PANEL_WAIT_MS)
+                page.locator(SEL.css("sources_links")).first.wait_for(state="attached", timeout=PANEL_WAIT_MS)
             except PlaywrightError:
                 return  # an answer without sources has an empty panel
 
     def _expand_groups(self, page: Page) -> None:
         """Hover each "+N" chip and write the sources its popover lists onto the chip for the extractor."""
-        chips = page.locator(_CHIP)
-        labels: list[str] = page.evaluate(_LABELS_JS, _CHIP)
+        chip_selector = SEL.css("chip")
+        chips = page.locator(chip_selector)
+        labels: list[str] = page.evaluate(_LABELS_JS, chip_selector)
         for index, label in enumerate(labels):
             if not _GROUP_LABEL.search(label.strip()):
                 continue
             chip = chips.nth(index)
             chip.hover()
-            popover = page.locator(_POPOVER).last
+            popover = page.locator(SEL.css("popover")).last
             try:
                 popover.wait_for(state="visible", timeout=PANEL_WAIT_MS)
             except PlaywrightError:
                 continue  # the extractor reports the chip with its label and first URL, and warns
-            sources = popover.evaluate(_POPOVER_JS)
-            chip.locator("span.citation").first.evaluate(
+            sources = popover.evaluate(_POPOVER_JS, [SEL.css("popover_links"), SEL.css("popover_title")])
+            chip.locator(SEL.css("chip_citation")).first.evaluate(
                 "(el, value) => el.setAttribute('data-cw-group-urls', value)", json.dumps(sources)
             )
             page.mouse.move(0, 0)

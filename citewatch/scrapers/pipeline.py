@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
@@ -21,6 +22,7 @@ from citewatch.models import CaptureResult, CaptureStatus
 from citewatch.scrapers import steps
 from citewatch.scrapers.base import ChatScraper, Target
 from citewatch.scrapers.browser import BrowserSession
+from citewatch.scrapers.tracing import Tracer
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,26 +31,49 @@ class Outcome:
     error: CaptureError | None  # what went wrong; the runner retries transient ones
 
 
-class StepClock:
-    """How long each step took, by name (kept in the capture's timings)."""
+class StepObserver(Protocol):
+    """Looks at the page around each step (`citewatch doctor`); must not change it."""
 
-    def __init__(self) -> None:
+    def opened(self, page: Page) -> None:
+        """The fresh page, before it navigates."""
+
+    def after(self, step: str, page: Page, error: Exception | None) -> None:
+        """A step ended, with the error it raised if any."""
+
+
+class StepClock:
+    """How long each step took, by name (kept in the capture's timings), told to an observer as each ends."""
+
+    def __init__(self, observed: tuple[Page, StepObserver] | None = None) -> None:
         self.timings: dict[str, float] = {}
+        self._observed = observed
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
         start = time.perf_counter()
+        error: Exception | None = None
         try:
             yield
+        except Exception as exc:
+            error = exc
+            raise
         finally:
             self.timings[name] = round(time.perf_counter() - start, 3)
+            if self._observed is not None:
+                page, observer = self._observed
+                observer.after(name, page, error)
 
 
-def capture_once(session: BrowserSession, scraper: ChatScraper, target: Target) -> Outcome:
+def capture_once(
+    session: BrowserSession, scraper: ChatScraper, target: Target, *, observer: StepObserver | None = None
+) -> Outcome:
     """Drive one fresh page through every step; never raises a capture error, returns it."""
     with session.page(identity=target.identity) as page:
         started = datetime.now(UTC)
-        clock = StepClock()
+        if observer is not None:
+            observer.opened(page)
+        tracer = Tracer(page.context, session.trace)
+        clock = StepClock((page, observer) if observer is not None else None)
         recorder = steps.NetworkRecorder(page, scraper.network)
         error: CaptureError | None = None
         status = CaptureStatus.answered
@@ -69,6 +94,7 @@ def capture_once(session: BrowserSession, scraper: ChatScraper, target: Target) 
         with clock.step("artifacts"):
             html, screenshot = artifacts(page)
         network = recorder.records()
+        trace, trace_notes = tracer.finish(failed=error is not None)
         answer_s = clock.timings.get("answer")
         return Outcome(
             CaptureResult(
@@ -80,7 +106,9 @@ def capture_once(session: BrowserSession, scraper: ChatScraper, target: Target) 
                 html=html,
                 screenshot=screenshot,
                 network=network,
+                trace=trace,
                 error=str(error) if error else None,
+                warnings=trace_notes,
                 answer_seconds=answer_s if error is None else None,
                 timings=clock.timings,
                 browser_version=session.version,

@@ -20,19 +20,16 @@ from citewatch.errors import (
     TransientCaptureError,
 )
 from citewatch.models import CaptureStatus, NetworkRecord
+from citewatch.selectors import COMMON, Selectors
 
 POLL_S = 0.1
 ANSWER_POLL_S = 0.05  # the stable window is measured from timestamps: a faster poll only sees the end sooner
 START_TIMEOUT_S = 20.0  # an answer that has not started by then never will
 MAX_MARKED = 2000  # bounds the cost of marking visibility on huge pages
 
-# Cloudflare interstitial / challenge platform and captcha frames (engines.md §7; crawlee's blocked.py).
-CLOUDFLARE = (
-    "script[src*='/cdn-cgi/challenge-platform/'], #challenge-form, #challenge-stage, #cf-wrapper, "
-    "iframe[src*='challenges.cloudflare.com'], #turnstile-wrapper"
-)
-CAPTCHA = "iframe[src*='recaptcha'], iframe[src*='hcaptcha.com'], form#captcha-form, form[action*='/sorry/']"
-_BOT_WALL = f"{CAPTCHA}, {CLOUDFLARE}"  # one query for the usual page, which has neither
+# Cloudflare interstitial / challenge platform and captcha frames (engines.md §7; crawlee's blocked.py): data in
+# citewatch/selectors/_common.toml, which users can override.
+WALLS = Selectors(COMMON)
 _CLOUDFLARE_TITLE = re.compile(r"just a moment|attention required", re.IGNORECASE)
 _RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 # Chromium's network errors that say the host cannot be reached from here at all (net/base/net_error_list.h):
@@ -52,8 +49,9 @@ def unreachable_code(message: str) -> str | None:
 def check_walls(page: Page, engine: str, login_wall: tuple[str, ...] = ()) -> None:
     """Raise when the page is a bot wall, a captcha or a login wall instead of the engine's UI."""
     sorry = "/sorry/" in page.url  # Google's captcha page
-    walled = sorry or page.locator(_BOT_WALL).count() > 0
-    if walled and (sorry or page.locator(CAPTCHA).count()):
+    captcha = WALLS.css("captcha")
+    walled = sorry or page.locator(f"{captcha}, {WALLS.css('cloudflare')}").count() > 0  # one query: usually neither
+    if walled and (sorry or page.locator(captcha).count()):
         raise BlockedError(f"captcha page at {page.url}", status=CaptureStatus.captcha)
     if walled or _CLOUDFLARE_TITLE.search(page.title()):
         raise BlockedError(f"bot wall (Cloudflare challenge) at {page.url}")

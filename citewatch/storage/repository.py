@@ -33,7 +33,12 @@ from citewatch.storage import tables as t
 from citewatch.storage.db import SCHEMA_REVISION, current_revision, first_line, make_engine, safe_url, upgrade
 
 ZSTD_LEVEL = 10  # DOMs compress ~10x; a higher level costs time for little gain
-ROLES = {"dom": "text/html; charset=utf-8", "screenshot": "image/png", "network": "application/json"}
+ROLES = {
+    "dom": "text/html; charset=utf-8",
+    "screenshot": "image/png",
+    "network": "application/json",
+    "trace": "application/zip",  # a Playwright trace: `playwright show-trace` opens it
+}
 
 
 class CaptureRecord(BaseModel):
@@ -147,6 +152,8 @@ class Store:
             blobs["dom"] = result.html.encode("utf-8", "surrogateescape")
         if result.screenshot is not None:
             blobs["screenshot"] = result.screenshot
+        if result.trace is not None:
+            blobs["trace"] = result.trace
         if result.network:
             blobs["network"] = json.dumps([n.model_dump(mode="json") for n in result.network]).encode()
         with self._session() as session:

@@ -38,6 +38,7 @@ from citewatch.replicas import ReplicaServer
 from citewatch.scrapers import pipeline, steps
 from citewatch.scrapers.base import ChatScraper, Target
 from citewatch.scrapers.browser import BrowserOptions, BrowserSession
+from citewatch.selectors import Selectors
 
 pytestmark = [pytest.mark.browser, pytest.mark.captures]
 
@@ -78,7 +79,7 @@ class Capture:
 
     engine: str
     path: str  # under the captures folder
-    matches: Mapping[str, int]  # selector (scraper attribute or module constant) -> elements it matches
+    matches: Mapping[str, int]  # selector (scraper attribute, selectors-file key or module constant) -> its matches
     some: tuple[str, ...] = ()  # selectors that must match at least one element (count not pinned)
     hidden: tuple[str, ...] = ()  # selectors nothing displayed may match (generating, failure, walls)
     done: bool = True  # the answer wait concludes "done"; False: it gives up on the budget
@@ -100,7 +101,7 @@ CAPTURES = (
     Capture(
         "perplexity",
         "perplexity/obsidian-ai-exporter_chat-simple.html",
-        matches={"answer": 3, "done": 3, "input": 1, "citation_marks": 2, "_CHIP": 1, "source_marks": 0},
+        matches={"answer": 3, "done": 3, "input": 1, "citation_marks": 2, "chip": 1, "source_marks": 0},
         some=("sources_tab",),
         hidden=("generating", "failure", "login_wall"),
         visible={"citation_marks": 2, "source_marks": 0},
@@ -110,7 +111,7 @@ CAPTURES = (
     Capture(
         "perplexity",
         "perplexity/obsidian-ai-exporter_deep-research.html",
-        matches={"answer": 1, "done": 1, "input": 1, "citation_marks": 30, "_CHIP": 30, "source_marks": 0},
+        matches={"answer": 1, "done": 1, "input": 1, "citation_marks": 30, "chip": 30, "source_marks": 0},
         some=("sources_tab",),
         hidden=("generating", "failure", "login_wall"),
         visible={"citation_marks": 30, "source_marks": 0},
@@ -147,7 +148,7 @@ CAPTURES = (
     Capture(
         "gemini",
         "gemini/obsidian-ai-exporter_chat-simple.html",
-        matches={"answer": 3, "input": 1, "citation_marks": 0, "_SOURCES_LIST": 1, "source_marks": 0},
+        matches={"answer": 3, "input": 1, "citation_marks": 0, "sources_list": 1, "source_marks": 0},
         hidden=("generating", "failure", "login_wall"),
         visible={"citation_marks": 0, "source_marks": 0},
     ),
@@ -156,7 +157,7 @@ CAPTURES = (
     Capture(
         "gemini",
         "gemini/obsidian-ai-exporter_deep-research.html",
-        matches={"answer": 1, "input": 0, "citation_marks": 63, "source_marks": 63, "_COLLAPSED_LIST": 1},
+        matches={"answer": 1, "input": 0, "citation_marks": 63, "source_marks": 63, "collapsed_list": 1},
         hidden=("generating", "failure", "login_wall"),
         visible={"citation_marks": 0, "source_marks": 37},
     ),
@@ -397,8 +398,16 @@ def _scraper(engine: str) -> ChatScraper:
 
 
 def _selector(scraper: ChatScraper, name: str) -> str:
-    """A scraper's selector by attribute name, or its module's constant; tuples are one alternation."""
-    value = getattr(scraper, name) if hasattr(scraper, name) else getattr(import_module(type(scraper).__module__), name)
+    """A scraper's selector by attribute name, else a key of its selectors file, else its module's constant;
+    tuples are one alternation."""
+    module = import_module(type(scraper).__module__)
+    data = getattr(module, "SEL", None)
+    if hasattr(scraper, name):
+        value = getattr(scraper, name)
+    elif isinstance(data, Selectors) and name in data.current.css:
+        value = data.css_list(name)
+    else:
+        value = getattr(module, name)
     return ", ".join(value) if isinstance(value, tuple) else value
 
 
