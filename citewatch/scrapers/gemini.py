@@ -85,7 +85,8 @@ class GeminiScraper(ChatScraper):
         if sources_list.count():
             self._record_dialog(page, sources_list, sources_list.locator("button").first)
         for _ in range(page.locator(_COLLAPSED_LIST).count()):
-            page.locator(_COLLAPSED_LIST).first.click()
+            if not steps.click(page.locator(_COLLAPSED_LIST).first, DIALOG_WAIT_MS):
+                return  # the extractor reads the sources the collapsed list holds
 
     def _pass_gates(self, page: Page) -> None:
         """Consent, then the "Try Gemini" landing page, may each stand before the app: click through them."""
