@@ -50,9 +50,11 @@ class ChatScraper:
     logged_in: ClassVar[str | None] = None  # present only for a logged-in user (profile button)
     network: ClassVar[tuple[re.Pattern[str], ...]] = ()  # responses worth keeping (the answer stream)
     # Elements whose visibility and on-screen box are recorded: citations before sources are expanded
-    # (opening a sources tab may hide the answer), sources after.
+    # (opening a sources tab may hide the answer), sources after; and the engine's placeholders whose display
+    # decides the page's status ("generating", "not available"), kept in the DOM hidden, as the wait ends.
     citation_marks: ClassVar[str] = ""
     source_marks: ClassVar[str] = ""
+    state_marks: ClassVar[str] = ""
 
     def start_url(self, target: Target) -> str:
         return target.base_url

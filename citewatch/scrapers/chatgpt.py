@@ -177,9 +177,9 @@ class ChatGPTScraper(ChatScraper):
 
     def _page_through(self, page: Page, pill: Any) -> None:
         """Hover a grouped pill, page its card from 1/N to N/N, and write every source onto the pill."""
-        pill.hover()
         card = page.locator(_CARD).last
         try:
+            pill.hover(timeout=CARD_WAIT_MS)
             card.wait_for(state="visible", timeout=CARD_WAIT_MS)
         except PlaywrightError:
             return  # the extractor reports the pill with its first URL, and says it was not expanded
@@ -190,7 +190,9 @@ class ChatGPTScraper(ChatScraper):
             if shown["url"] and all(entry["url"] != shown["url"] for entry in seen):
                 seen.append({"url": shown["url"], "title": shown["title"]})
             if step + 1 < total:
-                card.locator("button").nth(1).click()  # CloakGPT: the card's second button pages forward
+                # CloakGPT: the card's second button pages forward; the pages seen so far are kept if it cannot
+                if not steps.click(card.locator("button").nth(1), CARD_WAIT_MS):
+                    break
                 expected = f"{step + 2}/{total}"
                 with suppress(PlaywrightError):
                     card.get_by_text(expected).wait_for(timeout=CARD_WAIT_MS)

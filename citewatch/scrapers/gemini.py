@@ -70,7 +70,8 @@ class GeminiScraper(ChatScraper):
             self._record_dialog(page, sources_list, sources_list.locator(button).first)
         collapsed = page.locator(SEL.css("collapsed_list"))
         for _ in range(collapsed.count()):
-            collapsed.first.click()
+            if not steps.click(collapsed.first, DIALOG_WAIT_MS):
+                return  # the extractor reads the sources the collapsed list holds
 
     def _pass_gates(self, page: Page) -> None:
         """Consent, then the "Try Gemini" landing page, may each stand before the app: click through them."""

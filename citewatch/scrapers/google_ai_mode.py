@@ -13,11 +13,12 @@ from typing import ClassVar
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
-from citewatch.scrapers import _google
+from citewatch.scrapers import _google, steps
 from citewatch.scrapers.base import Target
 
 SOURCES_WAIT_S = 5.0  # cards may render a moment after the answer text has settled
 DIALOG_WAIT_S = 3.0
+CLICK_TIMEOUT_MS = 1000  # opening the dialog is optional: a button something covers is left after this
 
 
 class GoogleAiModeScraper(_google.GoogleScraper):
@@ -46,15 +47,15 @@ class GoogleAiModeScraper(_google.GoogleScraper):
                 return  # the extractor reports the citations without cards, and warns
 
     def expand_sources(self, page: Page) -> None:
-        button = page.locator(self.sites_button).first
+        """Open the "N sites" dialog. The page may hold more than one such button, only one of them shown: that
+        one is clicked. A click it cannot take leaves the dialog closed, which the extractor reports."""
+        button = page.locator(f"{self.sites_button} >> visible=true").first
         if not button.count():
             return  # an answer without sources has no "N sites" button
-        button.click()
-        if self._dialog_opened(page):
+        show_all = button.get_attribute("aria-describedby")  # read first: the click may take the button away
+        if steps.click(button, CLICK_TIMEOUT_MS) and self._dialog_opened(page):
             return
-        show_all = button.get_attribute("aria-describedby")
-        if show_all:
-            page.locator(f'[id="{show_all}"]').first.click()
+        if show_all and steps.click(page.locator(f'[id="{show_all}"] >> visible=true').first, CLICK_TIMEOUT_MS):
             self._dialog_opened(page)
 
     def _dialog_opened(self, page: Page) -> bool:

@@ -7,8 +7,9 @@ with a "generating" preview, and its text comes from `/async/folsrch` a few seco
 for that (`_google.GoogleScraper`: from what is displayed, never from a placeholder's presence), opens "Show
 more AI Overview" so every part is rendered, then opens what holds the sources: each July 2025 citation
 cluster's "View related links" panel (what it listed is written onto the cluster as `data-cw-group-urls`),
-every list's "Show all", and the cards' "Show all related links" dialog. The placeholders and previews are
-marked with the rest (`data-cw-visible`), so the extractor knows which were displayed. A page without an
+every list's "Show all", and the cards' "Show all related links" dialog. Each of these clicks is optional and
+short: what stays unopened, the extractor reports. The placeholders and previews are marked (`state_marks`,
+`data-cw-visible`) however the wait ended, so the extractor knows which were displayed. A page without an
 overview is saved as it is: the extractor reads it as `no_answer`, with its organic results. Nothing here
 matches visible text.
 """
@@ -17,15 +18,21 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from contextlib import suppress
 from typing import ClassVar
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
-from citewatch.scrapers import _google
+from citewatch.scrapers import _google, steps
 from citewatch.scrapers.base import Target
 
 PANEL_WAIT_MS = 3000
+# The clicks that open what holds the sources are optional: a control something covers (a collapsed overview's
+# fade over the clusters it hides) is skipped after this, and the extractor reports what stayed unopened.
+CLICK_TIMEOUT_MS = 1000
+CLUSTERS_BUDGET_S = 10.0  # opening July 2025 clusters one by one stops here; the rest are reported unopened
 _PANEL_JS = """
 (links) => links.map((a) => ({url: a.href, title: (a.getAttribute("aria-label") || a.textContent || "").trim()}))
 """
@@ -54,9 +61,9 @@ class GoogleAioScraper(_google.GoogleScraper):
     failure_message = "the engine could not generate an AI Overview"
     stable_s = 0.5
     network: ClassVar[tuple[re.Pattern[str], ...]] = (re.compile(r"/async/folsrch"),)  # engines.md §4.1, §4.2
-    # Citations (engines.md §4.2 clusters, §4.3 buttons) and, marked with them, the placeholders and previews
-    # whose display decides the page's status.
-    citation_marks = f"div.NPrrbc[data-cid], button[data-icl-uuid], {_FAILURE}, {_UNAVAILABLE}, {_GENERATING}"
+    # The placeholders and previews whose display decides the page's status (kept in the DOM, hidden).
+    state_marks = f"{_FAILURE}, {_UNAVAILABLE}, {_GENERATING}"
+    citation_marks = "div.NPrrbc[data-cid], button[data-icl-uuid]"  # engines.md §4.2 clusters, §4.3 buttons
     # engines.md §4.2 source list, §4.3 source cards.
     source_marks = "li.LLtSOc a.KEVENd, div[data-src-id]"
     # engines.md §4.2: "Show more AI Overview" (jsname rPRdsc, trigger.OiPALb) and the list's "Show all".
@@ -83,14 +90,11 @@ class GoogleAioScraper(_google.GoogleScraper):
         self._show_more(page)
 
     def _show_more(self, page: Page) -> None:
-        button = page.locator(self.show_more).first
-        if not button.count() or not button.is_visible():
-            return
-        button.click()
-        try:
-            page.locator(self.show_more).first.wait_for(state="detached", timeout=PANEL_WAIT_MS)
-        except PlaywrightError:
+        button = page.locator(f"{self.show_more} >> visible=true").first
+        if not button.count() or not steps.click(button, CLICK_TIMEOUT_MS):
             return  # the extractor warns that the overview stayed collapsed
+        with suppress(PlaywrightError):
+            page.locator(self.show_more).first.wait_for(state="detached", timeout=PANEL_WAIT_MS)
 
     def expand_sources(self, page: Page) -> None:
         self._open_clusters(page)
@@ -103,8 +107,7 @@ class GoogleAioScraper(_google.GoogleScraper):
         clicked = False
         for index in reversed(range(buttons.count())):  # a clicked button may leave the page
             button = buttons.nth(index)
-            if button.is_visible():
-                button.click()
+            if button.is_visible() and steps.click(button, CLICK_TIMEOUT_MS):
                 clicked = True
         if clicked and page.locator(self.cluster_buttons).count():
             try:
@@ -113,29 +116,41 @@ class GoogleAioScraper(_google.GoogleScraper):
                 return  # the extractor reads the sources the page did show
 
     def _open_cards_dialog(self, page: Page) -> None:
-        opener = page.locator(self.cards_dialog_opener).first
-        if not opener.count() or not opener.is_visible():
-            return
-        opener.click()
+        opener = page.locator(f"{self.cards_dialog_opener} >> visible=true").first
+        if not opener.count() or not steps.click(opener, CLICK_TIMEOUT_MS):
+            return  # the extractor compares the cards read with the count the preview shows, and warns
         try:
             page.locator(self.dialog_cards).first.wait_for(state="visible", timeout=PANEL_WAIT_MS)
         except PlaywrightError:
             return  # the dialog's cards are in the DOM already on the pages seen; the preview is read anyway
 
     def _open_clusters(self, page: Page) -> None:
-        """Open each cluster's related-links panel and write the links it listed onto the cluster."""
+        """Open each cluster's related-links panel and write the links it listed onto the cluster. A cluster
+        that cannot be clicked (the overview stayed collapsed and its fade covers it) is left unopened: the
+        extractor reports it without URLs, and warns."""
         buttons = page.locator(self.cluster_buttons)
+        deadline = time.monotonic() + CLUSTERS_BUDGET_S
         for index in range(buttons.count()):
+            if time.monotonic() > deadline:
+                return
             button = buttons.nth(index)
-            button.click()
+            if not steps.click(button, CLICK_TIMEOUT_MS):
+                continue
             links = page.locator(self.panel_links)
             try:
                 links.first.wait_for(state="visible", timeout=PANEL_WAIT_MS)
             except PlaywrightError:
-                continue  # the extractor reports the cluster without URLs, and warns
+                continue  # no panel opened
             group = links.evaluate_all(_PANEL_JS)
             button.locator("xpath=ancestor::div[@data-cid][1]").evaluate(_MARK_JS, json.dumps(group))
-            page.locator(self.panel_close).first.click()
+            self._close_panel(page)
+
+    def _close_panel(self, page: Page) -> None:
+        """Close the open panel, so it covers no later cluster: its close button, else Escape."""
+        if not steps.click(page.locator(self.panel_close).first, CLICK_TIMEOUT_MS):
+            with suppress(PlaywrightError):
+                page.keyboard.press("Escape")
+        with suppress(PlaywrightError):  # a panel left open is replaced by the next cluster's
             page.locator(self.panel).first.wait_for(state="hidden", timeout=PANEL_WAIT_MS)
 
 

@@ -7,8 +7,9 @@ import re
 from typing import ClassVar
 
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
+from citewatch.scrapers import steps
 from citewatch.scrapers.base import ChatScraper
 from citewatch.selectors import Selectors
 
@@ -45,15 +46,15 @@ class PerplexityScraper(ChatScraper):
     def expand_sources(self, page: Page) -> None:
         self._expand_groups(page)
         tab = page.locator(SEL.css("sources_tab")).first
-        if tab.count():
-            tab.click()
+        if tab.count() and steps.click(tab, PANEL_WAIT_MS):
             try:
                 page.locator(SEL.css("sources_links")).first.wait_for(state="attached", timeout=PANEL_WAIT_MS)
             except PlaywrightError:
                 return  # an answer without sources has an empty panel
 
     def _expand_groups(self, page: Page) -> None:
-        """Hover each "+N" chip and write the sources its popover lists onto the chip for the extractor."""
+        """Hover each "+N" chip and write the sources its popover lists onto the chip for the extractor. A chip
+        left unopened is reported by the extractor with its label and first URL, and a warning."""
         chip_selector = SEL.css("chip")
         chips = page.locator(chip_selector)
         labels: list[str] = page.evaluate(_LABELS_JS, chip_selector)
@@ -61,9 +62,9 @@ class PerplexityScraper(ChatScraper):
             if not _GROUP_LABEL.search(label.strip()):
                 continue
             chip = chips.nth(index)
-            chip.hover()
             popover = page.locator(SEL.css("popover")).last
             try:
+                chip.hover(timeout=PANEL_WAIT_MS)
                 popover.wait_for(state="visible", timeout=PANEL_WAIT_MS)
             except PlaywrightError:
                 continue  # the extractor reports the chip with its label and first URL, and warns
@@ -71,8 +72,26 @@ class PerplexityScraper(ChatScraper):
             chip.locator(SEL.css("chip_citation")).first.evaluate(
                 "(el, value) => el.setAttribute('data-cw-group-urls', value)", json.dumps(sources)
             )
-            page.mouse.move(0, 0)
-            popover.wait_for(state="detached", timeout=PANEL_WAIT_MS)
+            if not _close(page, popover):
+                return  # the next chip's popover could not be told from this one: its sources would be wrong
+
+
+def _close(page: Page, popover: Locator) -> bool:
+    """Close a chip's popover: move the pointer away (hover cards), else press Escape (popovers). False when
+    it stays open."""
+    page.mouse.move(0, 0)
+    if _detached(popover):
+        return True
+    page.keyboard.press("Escape")
+    return _detached(popover)
+
+
+def _detached(popover: Locator) -> bool:
+    try:
+        popover.wait_for(state="detached", timeout=PANEL_WAIT_MS)
+    except PlaywrightError:
+        return False
+    return True
 
 
 SCRAPER = PerplexityScraper()

@@ -1,6 +1,6 @@
 """One capture attempt, in a fixed order of steps; whatever happens, what the page showed is kept.
 
-open page -> dismiss consent -> detect walls -> submit -> wait for the answer -> mark citations ->
+open page -> dismiss consent -> detect walls -> submit -> wait for the answer -> mark placeholders and citations ->
 expand sources -> mark sources -> save DOM, screenshot and network payloads.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -133,12 +133,19 @@ def _drive(page: Page, scraper: ChatScraper, target: Target, clock: StepClock) -
 
 
 def read_answer(page: Page, scraper: ChatScraper, target: Target, clock: StepClock) -> None:
-    """The steps after the prompt is in: wait for the answer, mark citations, open sources, mark them.
+    """The steps after the prompt is in: wait for the answer, mark the placeholders and citations, open
+    sources, mark them.
 
     Public so the real-DOM tests (tests/scrapers/test_real_dom.py) run these very steps on saved pages.
     """
-    with clock.step("answer"):
-        scraper.wait_for_answer(page, target)
+    try:
+        with clock.step("answer"):
+            scraper.wait_for_answer(page, target)
+    finally:
+        # However the wait ended (done, no answer, still generating, failed): the saved page says which of
+        # the engine's placeholders were displayed. A page too broken to mark keeps the wait's own error.
+        with suppress(PlaywrightError):
+            steps.mark_visibility(page, scraper.state_marks)
     with clock.step("sources"):
         steps.mark_visibility(page, scraper.citation_marks)
         scraper.expand_sources(page)

@@ -1,4 +1,4 @@
-"""Capture steps shared by every engine: consent, walls, waiting for the answer, marks, network.
+"""Capture steps shared by every engine: consent, walls, waiting for the answer, optional clicks, marks, network.
 
 Each is a plain function of a Playwright page and selectors (data supplied by the engine's scraper).
 """
@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page, Request, Response
+from playwright.sync_api import Locator, Page, Request, Response
 
 from citewatch.errors import (
     BlockedError,
@@ -160,6 +160,18 @@ _MARK_JS = """
   return els.length;
 }
 """
+
+
+def click(control: Locator, timeout_ms: float) -> bool:
+    """Click `control` if it can take a click within `timeout_ms`; False when it cannot (hidden, gone, or
+    covered by something else, as a collapsed overview's fade covers what it hides). For the optional clicks
+    that open sources: one that fails leaves the sources unopened, which the extractor reports, never the
+    capture failed after its answer (the session's default timeout is 30 s per click)."""
+    try:
+        control.click(timeout=timeout_ms)
+    except PlaywrightError:
+        return False
+    return True
 
 
 def mark_visibility(page: Page, selector: str) -> int:

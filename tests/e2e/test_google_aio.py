@@ -186,6 +186,11 @@ def test_failed_overview_is_retried_and_every_attempt_is_kept(store, capture, re
     assert extraction.status is ExtractionStatus.error
     assert extraction.warnings == ["the engine could not generate an AI Overview for this search"]
     assert [r.domain for r in extraction.organic_results] == KETTLE_ORGANIC  # the results page itself was fine
+    # The wait ended on the failure it saw: the placeholders' display is recorded all the same.
+    dom = store.load_snapshot(summary.capture_id).html_bytes()
+    tree = etree.fromstring(dom, etree.HTMLParser(encoding="utf-8"))
+    assert tree.xpath("//span[@jsname='L1sC6e']/@data-cw-visible") == ["1"]
+    assert tree.xpath("//span[@jsname='lGsj1']/@data-cw-visible") == ["0"]
 
 
 def test_consent_interstitial_is_passed(store, capture, replica) -> None:
