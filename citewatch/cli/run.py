@@ -10,8 +10,9 @@ import typer
 from rich.table import Table
 
 from citewatch.cli._options import DbOpt, open_store
-from citewatch.cli._render import console, progress_bar
+from citewatch.cli._render import console, errors, progress_bar
 from citewatch.config import get_settings
+from citewatch.errors import CitewatchError
 
 if TYPE_CHECKING:
     from citewatch import batch
@@ -31,6 +32,12 @@ def run(
         bool, typer.Option("--queue", help="Send the jobs to Celery workers (see `citewatch worker`) instead.")
     ] = False,
     wait: Annotated[bool, typer.Option(help="With --queue: wait for the workers and print the summary.")] = True,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout", min=1, help="With --queue: stop waiting when no job has finished for this many seconds."
+        ),
+    ] = 600.0,
     db: DbOpt = None,
 ) -> None:
     """Run a campaign slot: skips finished jobs, retries unfinished ones, exits 1 when something needs attention."""
@@ -55,9 +62,11 @@ def run(
         )
         if not jobs:
             return
-        run_id = store.start_run(kind="campaign", campaign=campaign.name, label=slot, meta={"slot": slot})
+        # queue workers read the campaign from here: their messages carry only the job key and this run
+        meta = {"slot": slot, "campaign": campaign.model_dump(mode="json")} if queue else {"slot": slot}
+        run_id = store.start_run(kind="campaign", campaign=campaign.name, label=slot, meta=meta)
     if queue:
-        _run_queued(campaign, jobs, run_id=run_id, db_url=db_url, wait=wait)
+        _run_queued(campaign_file, campaign, jobs, run_id=run_id, db_url=db_url, wait=wait, timeout_s=timeout)
         return
     with progress_bar() as progress:
         task = progress.add_task(f"{campaign.name} {slot}", total=len(jobs))
@@ -84,28 +93,48 @@ def run(
         raise typer.Exit(1)
 
 
-def _run_queued(campaign: Campaign, jobs: list[Job], *, run_id: int, db_url: str, wait: bool) -> None:
+def _run_queued(
+    campaign_file: Path, campaign: Campaign, jobs: list[Job], *, run_id: int, db_url: str, wait: bool, timeout_s: float
+) -> None:
     from citewatch import batch, queue  # Celery is only loaded for the distributed path
     from citewatch.batch import JobState
+    from citewatch.storage.db import safe_url
 
-    sent = queue.enqueue(queue.make_app(), campaign, jobs, run_id)
-    console.print(f"sent {sent} jobs to {queue.broker_url()}; workers store into {db_url}")
+    app = queue.make_app()
+    sent = queue.enqueue(app, db_url, jobs, run_id)
+    console.print(f"sent {sent} jobs to {safe_url(queue.broker_url())}; workers store into {safe_url(db_url)}")
     if not wait:
         return
+    if not queue.workers_answering(app):
+        errors.print("warning: no worker answers on the broker yet; start `citewatch worker` (the jobs wait)")
     with progress_bar() as progress, open_store(db_url) as store:
         task = progress.add_task(f"{campaign.name} (queued)", total=len(jobs))
+        finished, last_change = 0, time.monotonic()
         while True:
-            states = batch.plan(store, jobs)
-            finished = sum(state is not JobState.todo for _, state in states)
-            progress.update(task, completed=finished)
-            if finished == len(jobs):
+            outstanding = [job for job, state in batch.plan(store, jobs) if state is JobState.todo]
+            if len(jobs) - len(outstanding) != finished:
+                finished, last_change = len(jobs) - len(outstanding), time.monotonic()
+            progress.update(task, completed=finished, description=f"{campaign.name}: {len(outstanding)} outstanding")
+            if not outstanding:
                 break
+            if time.monotonic() - last_change > timeout_s:
+                progress.stop()
+                _gave_up(campaign_file, outstanding, timeout_s)
             time.sleep(QUEUE_POLL_S)
         report = batch.report_from_store(store, jobs)
         store.finish_run(run_id, status="attention" if report.needs_attention else "ok")
     _print_summary(report)
     if report.needs_attention:
         raise typer.Exit(1)
+
+
+def _gave_up(campaign_file: Path, outstanding: list[Job], timeout_s: float) -> None:
+    """Waiting ends with what is left: the jobs stay queued and a later run collects them."""
+    shown = ", ".join(job.key for job in outstanding[:5]) + (" ..." if len(outstanding) > 5 else "")
+    raise CitewatchError(
+        f"no job finished for {timeout_s:g} s, {len(outstanding)} still outstanding ({shown}); they stay queued: "
+        f"`citewatch run {campaign_file} --dry-run` shows what is left, check that `citewatch worker` runs"
+    )
 
 
 def _print_plan(planned: list[tuple[Job, JobState]], jobs: list[Job]) -> None:

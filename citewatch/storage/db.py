@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +39,7 @@ def make_engine(url: str) -> Engine:
             return engine
         return create_engine(url, pool_pre_ping=True)
     except (ArgumentError, NoSuchModuleError) as exc:
-        raise StorageError(f"not a database URL citewatch can use: {url!r} ({exc})") from exc
+        raise StorageError(f"not a database URL citewatch can use: {safe_url(url)!r} ({exc})") from exc
 
 
 def alembic_config(url: str) -> Config:
@@ -99,12 +100,27 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
+_USERINFO_PASSWORD = re.compile(r"(://[^/:@]*:)[^/@]*@")
+
+
 def safe_url(url: str) -> str:
-    """The URL without its password, for messages."""
+    """The URL with `***` for its password, for messages (also a broker URL, or one that does not parse)."""
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
-        return url
+        return _USERINFO_PASSWORD.sub(r"\1***@", url)
+
+
+def shareable_url(url: str) -> str:
+    """The URL another process can open to reach the same store, with no password in it: a relative SQLite
+    path made absolute (a worker starts elsewhere), the password left to the opener (see `queue.job_store`)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StorageError(f"not a database URL citewatch can use: {safe_url(url)!r} ({exc})") from exc
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        parsed = parsed.set(database=str(Path(parsed.database).resolve()))
+    return parsed._replace(password=None).render_as_string(hide_password=False)
 
 
 def first_line(exc: Exception) -> str:
