@@ -23,9 +23,6 @@ class CitewatchError(Exception):
 
 
 class UnknownEngine(CitewatchError, KeyError):
-    def __init__(self, name: str, known: list[str]) -> None:
-        super().__init__(f"unknown engine {name!r}; known: {', '.join(known)}")
-
     def __str__(self) -> str:
         return str(self.args[0])
 

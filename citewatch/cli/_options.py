@@ -9,14 +9,29 @@ from typing import Annotated
 import typer
 
 from citewatch.config import get_settings
-from citewatch.engines import ENGINES
+from citewatch.engines import ENGINES, unknown_engine_message
 from citewatch.storage import Store
 
-# Choices come from the registry, so a new engine appears in every command without touching the CLI.
-EngineName = StrEnum("EngineName", [(name, name) for name in sorted(ENGINES)])  # type: ignore[misc]
 
-EngineArg = Annotated[EngineName, typer.Argument(help="Engine name.", show_default=False)]
-EngineOpt = Annotated[EngineName | None, typer.Option("--engine", "-e", help="Only this engine.")]
+def engine_name(value: str | None) -> str | None:
+    """An engine named in any case (`Perplexity`); a typo is one line with the closest name."""
+    if value is None:
+        return None
+    name = value.strip().lower()
+    if name not in ENGINES:
+        raise typer.BadParameter(unknown_engine_message(value))
+    return name
+
+
+# Names come from the registry, so a new engine appears in every command without touching the CLI.
+_ENGINES_HELP = f"Engine: {', '.join(sorted(ENGINES))}."
+EngineArg = Annotated[
+    str, typer.Argument(help=_ENGINES_HELP, metavar="ENGINE", callback=engine_name, show_default=False)
+]
+EngineOpt = Annotated[
+    str | None,
+    typer.Option("--engine", "-e", help=f"Only this engine. {_ENGINES_HELP}", metavar="ENGINE", callback=engine_name),
+]
 DbOpt = Annotated[
     str | None,
     typer.Option(

@@ -88,7 +88,6 @@ def capture_repeated(
                     target,
                     run_id=run_id,
                     policy=RetryPolicy(max_attempts=get_settings().max_attempts),
-                    on_retry=lambda message: progress.console.print(f"[yellow]{message}[/]"),
                 )
             )
             progress.advance(task)

@@ -10,7 +10,7 @@ from citewatch.config import get_settings
 from citewatch.storage import upgrade as upgrade_schema
 from citewatch.storage.db import safe_url
 
-app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app = typer.Typer(help="Database schema.", no_args_is_help=True, rich_markup_mode=None)
 
 
 @app.command()

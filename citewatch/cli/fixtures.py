@@ -11,7 +11,7 @@ from rich.table import Table
 from citewatch.cli._options import DbOpt, open_store
 from citewatch.cli._render import console
 
-app = typer.Typer(help="Golden fixtures and the extraction quality gate.", no_args_is_help=True)
+app = typer.Typer(help="Golden fixtures and the extraction quality gate.", no_args_is_help=True, rich_markup_mode=None)
 FIXTURES_ROOT = Path("fixtures")
 RootOpt = Annotated[Path, typer.Option("--root", help="The fixtures folder.")]
 

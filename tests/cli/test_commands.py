@@ -113,8 +113,24 @@ def test_schedule_prints_cron_and_systemd(cli, tmp_path: Path) -> None:
     done = cli("schedule", str(campaign))
     assert done.returncode == 0, done.stderr
     assert "30 6 * * 1-5 cd " in done.stdout and " run " in done.stdout
-    assert "OnCalendar=Mon..Fri *-*-* 6:30:00" in done.stdout
+    assert "CRON_TZ=UTC\n30 6 * * 1-5 cd " in done.stdout
+    assert "OnCalendar=Mon..Fri *-*-* 6:30:00 UTC" in done.stdout
     assert "citewatch-crm.timer" in done.stdout
+
+
+def test_schedule_fires_in_the_campaign_time_zone_and_keeps_the_store(cli, tmp_path: Path) -> None:
+    campaign = tmp_path / "c.toml"
+    campaign.write_text(
+        'name = "crm"\nschedule = "0 3 * * 1"\ntimezone = "Europe/Berlin"\n[[prompts]]\ntext = "x"\n'
+        "[engines.perplexity]\n"
+    )
+    done = cli("schedule", str(campaign), "--db", "postgresql+psycopg://cw:db-secret@db-host/citewatch")
+    assert done.returncode == 0, done.stderr
+    assert "CRON_TZ=Europe/Berlin\n0 3 * * 1 cd " in done.stdout
+    assert "OnCalendar=Mon *-*-* 3:0:00 Europe/Berlin" in done.stdout
+    assert done.stdout.count("--db postgresql+psycopg://cw@db-host/citewatch") == 2  # crontab and ExecStart
+    assert "db-secret" not in done.stdout
+    assert "~/.pgpass" in done.stdout
 
 
 def test_export_streams_csv_and_jsonl(cli, perplexity, tmp_path: Path) -> None:
