@@ -29,13 +29,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _nonblank_prompt(text: str) -> str:
+def check_prompt(text: str) -> str:
+    """A prompt as typed, refused when there is nothing to ask (an engine would only time out)."""
     if not text.strip():
         raise ValueError("a prompt needs some text (it is empty or only spaces)")
     return text
 
 
-PromptText = Annotated[str, AfterValidator(_nonblank_prompt)]
+PromptText = Annotated[str, AfterValidator(check_prompt)]
 
 
 def _known_engine(name: str) -> str:

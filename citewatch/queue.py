@@ -19,11 +19,11 @@ from celery.signals import worker_process_init, worker_process_shutdown
 from citewatch.batch import JobState, Worker, job_attempts, job_state
 from citewatch.campaign import Campaign, Job, expand
 from citewatch.config import get_settings
-from citewatch.errors import CitewatchError, StorageError
+from citewatch.errors import CitewatchError, NoStore, StorageError
 from citewatch.runner import RetryPolicy
 from citewatch.scrapers.browser import BrowserOptions, BrowserSession, open_browser
 from citewatch.storage import Store
-from citewatch.storage.db import safe_url, shareable_url
+from citewatch.storage.db import require_store, safe_url, shareable_url
 
 TASK = "citewatch.capture_job"
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
@@ -103,10 +103,16 @@ def job_store(url: str) -> str:
 
 
 def _store(url: str) -> Store:
+    """The job's store, opened once per process; never created here (a job names a store its run made)."""
     stores: dict[str, Store] = _process.setdefault("stores", {})
     if url not in stores:
         _session()
-        stores[url] = _process["stack"].enter_context(Store.open(job_store(url)))
+        opened = job_store(url)
+        try:
+            require_store(opened)
+        except NoStore as exc:
+            raise QueueMessageError(str(exc)) from exc
+        stores[url] = _process["stack"].enter_context(Store.open(opened))
     return stores[url]
 
 
@@ -139,8 +145,8 @@ def capture_job(message: dict[str, Any]) -> dict[str, Any]:
     except (KeyError, TypeError, ValueError) as exc:
         log.error("dropped a queue message that is not a citewatch job: %r", message)
         return {"job": None, "error": f"not a citewatch job message ({exc})"}
-    store = _store(store_url)
     try:
+        store = _store(store_url)
         campaign, jobs = _jobs_of_run(store, store_url, run_id)
         if key not in jobs:
             raise QueueMessageError(f"job {key} is not one of run {run_id}'s jobs in {safe_url(store_url)}")

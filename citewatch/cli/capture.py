@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from citewatch.cli._options import DbOpt, EngineArg, open_store, saved_session
+from citewatch.cli._options import DbOpt, EngineArg, nonblank_prompt, open_store, saved_session
 from citewatch.cli._render import citations_table, console, domain_frequency_table, progress_bar
 from citewatch.config import get_settings
 from citewatch.engines import get_engine
@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 
 def capture(
     engine: EngineArg,
-    prompt: Annotated[str, typer.Argument(help="The question to ask, as a user would type it.")],
+    prompt: Annotated[
+        str, typer.Argument(help="The question to ask, as a user would type it.", callback=nonblank_prompt)
+    ],
     repeat: Annotated[int, typer.Option("--repeat", "-n", min=1, help="Ask the same prompt N times.")] = 1,
     headed: Annotated[bool, typer.Option("--headed", help="Show the browser window.")] = False,
     locale: Annotated[str, typer.Option(help="Browser locale (and Google hl).")] = "en-US",
@@ -62,7 +64,7 @@ def capture(
         timeout_s=timeout or settings.capture_timeout_s,
         web_search=web_search,
     )
-    with open_store(db) as store, open_browser(options) as session:
+    with open_store(db, create=True) as store, open_browser(options) as session:
         summaries = capture_repeated(store, session, engine, target, repeat=repeat, kind="capture")
     print_summaries(summaries)
     if not any(s.status is CaptureStatus.answered for s in summaries):

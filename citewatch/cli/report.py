@@ -18,7 +18,7 @@ from rich.table import Table
 from citewatch.analysis.brands import load_brands
 from citewatch.analysis.html_report import render_html
 from citewatch.analysis.report import BrandRow, ItemRow, Options, Report, Section, build_report, gc_paused
-from citewatch.cli._options import DbOpt, EngineOpt, open_store
+from citewatch.cli._options import DbOpt, EngineOpt, check_filters, format_for, open_store
 from citewatch.cli._render import console
 from citewatch.errors import ConfigError
 from citewatch.storage.queries import RunFilter
@@ -32,6 +32,15 @@ class ReportFormat(StrEnum):
     json = "json"
     csv = "csv"
     html = "html"
+
+
+SUFFIXES = {
+    ".json": ReportFormat.json,
+    ".csv": ReportFormat.csv,
+    ".html": ReportFormat.html,
+    ".htm": ReportFormat.html,
+    ".txt": ReportFormat.table,
+}
 
 
 def parse_since(value: str | None, now: datetime | None = None) -> datetime | None:
@@ -60,7 +69,12 @@ def report(
             "--brands", help="Brand file (TOML): mention rate, share of voice, rank, bands, cited × mentioned."
         ),
     ] = None,
-    output_format: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = ReportFormat.table,
+    output_format: Annotated[
+        ReportFormat | None,
+        typer.Option(
+            "--format", "-f", help="Output format (default: from the -o suffix, else table).", show_default=False
+        ),
+    ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")] = None,
     top: Annotated[int, typer.Option(min=0, help="Domains and URLs per section (0: all).")] = 10,
     bootstrap: Annotated[
@@ -88,6 +102,7 @@ def report(
     """Per prompt × engine and per engine: citation rates (95% Wilson CI), citation share, retrieved vs cited,
     repeatability (Jaccard, change rate, persistence, repeat probability, rank stability), SERP overlap, runs
     needed; with --brands: mention rate, share of voice (both variants), rank, bands, cited × mentioned."""
+    output_format = format_for(output, output_format, SUFFIXES, ReportFormat.table)
     brand_set = load_brands(brands_file) if brands_file else None
     where = RunFilter(engine=engine, prompt=prompt, since=parse_since(since), campaign=campaign)
     options = Options(
@@ -100,6 +115,7 @@ def report(
     )
     with gc_paused():
         with open_store(db) as store:
+            check_filters(store, campaign=campaign, prompt=prompt, engine=engine)
             result = build_report(store, where, brand_set, options)
         if output is None:
             _write(result, output_format, typer.get_text_stream("stdout"), to_terminal=True)

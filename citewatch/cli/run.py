@@ -50,7 +50,7 @@ def run(
     campaign = load_campaign(campaign_file)
     slot = slot or schedule_slot(campaign)
     db_url = db or get_settings().db_url
-    with open_store(db_url) as store:
+    with open_store(db_url, create=True) as store:
         planned = batch.plan(store, list(expand(campaign, slot)))
         jobs = batch.to_run(planned, only_failed=only_failed)
         if dry_run:

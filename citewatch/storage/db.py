@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
-from citewatch.errors import StorageError
+from citewatch.errors import NoStore, StorageError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -66,6 +66,30 @@ def upgrade(url: str, engine: Engine | None = None) -> None:
     finally:
         if owned:
             engine.dispose()
+
+
+def require_store(url: str) -> None:
+    """`NoStore` unless `url` already holds a citewatch store, checked without creating anything: SQLite
+    creates a missing file on connect, and an empty PostgreSQL database would get the schema."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StorageError(f"not a database URL citewatch can use: {safe_url(url)!r} ({exc})") from exc
+    hint = "(a capture, a run or `citewatch db upgrade` creates one; check --db and CITEWATCH_DB_URL)"
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not Path(database).is_file():
+            raise NoStore(f"no database at {Path(database).resolve()} {hint}")
+        return
+    engine = make_engine(url)
+    try:
+        revision = current_revision(engine)
+    except OperationalError as exc:
+        raise StorageError(f"cannot reach the database at {safe_url(url)}: {first_line(exc)}") from exc
+    finally:
+        engine.dispose()
+    if revision is None:
+        raise NoStore(f"no citewatch store at {safe_url(url)} {hint}")
 
 
 def _migrate(url: str, engine: Engine) -> None:

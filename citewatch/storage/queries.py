@@ -153,3 +153,12 @@ def answer_parts() -> tuple[Any, ...]:
     """What brand matching reads of an answer besides its citations: the text, its blocks and the names the
     engine highlighted (the last two picked out of the stored record, which is not read whole)."""
     return (t.ExtractionRow.answer_text, t.ExtractionRow.data[("answer", "blocks")], t.ExtractionRow.data["mentions"])
+
+
+def stored_names() -> dict[str, AnySelect]:
+    """For each report filter, the values the store holds (what an unknown filter's message lists)."""
+    return {
+        "campaign": select(t.Run.campaign).where(t.Run.campaign.is_not(None)).distinct().order_by(t.Run.campaign),
+        "engine": select(t.Capture.engine).distinct().order_by(t.Capture.engine),
+        "prompt": select(t.Prompt.text).order_by(t.Prompt.text),
+    }
