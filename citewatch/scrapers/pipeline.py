@@ -1,7 +1,11 @@
 """One capture attempt, in a fixed order of steps; whatever happens, what the page showed is kept.
 
 open page -> dismiss consent -> detect walls -> submit -> wait for the answer -> mark citations ->
-expand sources -> mark sources -> save DOM, screenshot and network payloads.
+screenshot -> expand sources -> mark sources -> save DOM and network payloads.
+
+The screenshot is the evidence an analyst pastes, so it shows the answer as the reader saw it: it is taken
+before sources are opened (a tab, a dialog or a panel that covers the answer, such as Perplexity's Links tab).
+An attempt that fails before the answer gets its screenshot at the end, of whatever the page shows then.
 """
 
 from __future__ import annotations
@@ -50,8 +54,9 @@ def capture_once(session: BrowserSession, scraper: ChatScraper, target: Target) 
         recorder = steps.NetworkRecorder(page, scraper.network)
         error: CaptureError | None = None
         status = CaptureStatus.answered
+        shots: list[bytes | None] = []
         try:
-            _drive(page, scraper, target, clock)
+            _drive(page, scraper, target, clock, shots)
         except CaptureError as exc:
             error, status = exc, exc.status
         except PlaywrightTimeoutError as exc:
@@ -61,7 +66,8 @@ def capture_once(session: BrowserSession, scraper: ChatScraper, target: Target) 
             error = TransientCaptureError(f"browser error: {_first_line(exc)}")
             status = error.status
         with clock.step("artifacts"):
-            html, screenshot = _artifacts(page)
+            html = _dom(page)
+            screenshot = shots[0] if shots and shots[0] is not None else _screenshot(page)
         network = recorder.records()
         answer_s = clock.timings.get("answer")
         return Outcome(
@@ -85,7 +91,7 @@ def capture_once(session: BrowserSession, scraper: ChatScraper, target: Target) 
         )
 
 
-def _drive(page: Page, scraper: ChatScraper, target: Target, clock: _Clock) -> None:
+def _drive(page: Page, scraper: ChatScraper, target: Target, clock: _Clock, shots: list[bytes | None]) -> None:
     with clock.step("open"):
         response = page.goto(scraper.start_url(target), wait_until="domcontentloaded")
         steps.check_response(response)
@@ -97,23 +103,27 @@ def _drive(page: Page, scraper: ChatScraper, target: Target, clock: _Clock) -> N
         scraper.submit(page, target)
     with clock.step("answer"):
         scraper.wait_for_answer(page, target)
+    steps.mark_visibility(page, scraper.citation_marks)
+    with clock.step("screenshot"):
+        shots.append(_screenshot(page))
     with clock.step("sources"):
-        steps.mark_visibility(page, scraper.citation_marks)
         scraper.expand_sources(page)
         steps.mark_visibility(page, scraper.source_marks)
 
 
-def _artifacts(page: Page) -> tuple[str | None, bytes | None]:
-    """The DOM and a screenshot, each taken on its own so a failed screenshot still leaves the DOM."""
+def _dom(page: Page) -> str | None:
+    """The DOM, taken on its own so a failed screenshot still leaves it (and the other way round)."""
     try:
-        html: str | None = page.content()
+        return page.content()
     except PlaywrightError:
-        html = None
+        return None
+
+
+def _screenshot(page: Page) -> bytes | None:
     try:
-        screenshot: bytes | None = page.screenshot(full_page=True, timeout=15_000)
+        return page.screenshot(full_page=True, timeout=15_000)
     except PlaywrightError:
-        screenshot = None
-    return html, screenshot
+        return None
 
 
 def _first_line(exc: Exception) -> str:
