@@ -78,7 +78,7 @@ def test_extract_json_is_the_extraction_record(cli, tmp_path: Path) -> None:
     ("args", "message"),
     [
         (("extract", "perplexity", "missing.html"), "error: cannot read missing.html"),
-        (("show", "42"), "error: no capture with id 42"),
+        (("show", "42"), "error: no database at "),
         (("replay",), "error: say which captures to replay"),
         (("show", "1", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/x"), "error: cannot"),
     ],
@@ -88,6 +88,12 @@ def test_errors_are_one_line(cli, args: tuple[str, ...], message: str) -> None:
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(message), done.stderr
+
+
+def test_an_unknown_capture_id_is_one_line(cli) -> None:
+    assert cli("db", "upgrade").returncode == 0
+    done = cli("show", "42")
+    assert done.returncode == 1 and done.stderr.startswith("error: no capture with id 42"), done.stderr
 
 
 def test_verbose_shows_the_traceback(cli) -> None:
