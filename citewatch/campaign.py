@@ -8,7 +8,6 @@ same slot again skips what is done and retries what is not.
 from __future__ import annotations
 
 import hashlib
-import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from citewatch.analysis.brands import brands_from_table
 from citewatch.engines import ENGINES, unknown_engine_message
 from citewatch.errors import ConfigError
+from citewatch.toml_errors import find_line, key_path
 
 
 class _Strict(BaseModel):
@@ -145,58 +145,18 @@ def parse_campaign(source: str, *, origin: str = "<campaign>", base_dir: Path | 
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            key = display_key(error["loc"])
+            key = key_path(error["loc"])
             line = find_line(source, error["loc"])
             where = f"line {line}, " if line else ""
             problems.append(f"{where}{key}: {error['msg']}")
         raise ConfigError(f"{origin}: " + "; ".join(problems)) from exc
     if campaign.brands is not None:  # validated now, so a typo fails before the first capture
-        brands_from_table(campaign.brands, origin=f"{origin}: brands", base_dir=base_dir)
+        brands_from_table(campaign.brands, origin=f"{origin}: brands", base_dir=base_dir, source=source, at=("brands",))
     for spec in campaign.engines.values():
         if spec.storage_state is not None:
             state = spec.storage_state.expanduser()
             spec.storage_state = base_dir / state if base_dir is not None and not state.is_absolute() else state
     return campaign
-
-
-def display_key(loc: tuple[int | str, ...]) -> str:
-    """A pydantic error location as the file's reader counts: `prompts[2].text` is the second [[prompts]]."""
-    parts: list[str] = []
-    for part in loc:
-        if isinstance(part, int):
-            parts[-1:] = [f"{parts[-1] if parts else ''}[{part + 1}]"]
-        elif part != "[key]":  # pydantic's marker for a dict key's own error: the key is already named
-            parts.append(part)
-    return ".".join(parts) or "(top level)"
-
-
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
-_ASSIGN = re.compile(r"^\s*([A-Za-z0-9_\-\"']+)\s*=")
-
-
-def find_line(source: str, loc: tuple[int | str, ...]) -> int | None:
-    """The line of the TOML key at `loc` (a pydantic error location), when the file spells it out."""
-    tables: dict[str, int] = {}
-    current: tuple[str | int, ...] = ()
-    best: int | None = None
-    for number, line in enumerate(source.splitlines(), start=1):
-        header = _HEADER.match(line)
-        if header:
-            name = header.group(2).strip()
-            if header.group(1) == "[[":
-                tables[name] = tables.get(name, -1) + 1
-                current = (*name.split("."), tables[name])
-            else:
-                current = tuple(name.split("."))
-            if tuple(str(p) for p in loc[: len(current)]) == tuple(str(p) for p in current):
-                best = number
-            continue
-        assign = _ASSIGN.match(line)
-        if assign:
-            key = (*current, assign.group(1).strip("\"'"))
-            if tuple(str(p) for p in loc[: len(key)]) == tuple(str(p) for p in key):
-                return number
-    return best
 
 
 def schedule_slot(campaign: Campaign, now: datetime | None = None) -> str:
