@@ -20,6 +20,7 @@ except ImportError:  # older typer runs on Click itself
 from citewatch.cli import (
     auth,
     capture,
+    captures,
     db,
     demo,
     export,
@@ -47,6 +48,7 @@ app = typer.Typer(
 )
 app.command()(capture.capture)
 app.command()(show.show)
+app.command()(captures.captures)
 app.command()(extract.extract)
 app.command("replay")(replay.replay_command)
 app.command()(replica.replica)

@@ -77,7 +77,9 @@ def capture_repeated(
     """Capture `repeat` times under one run, with a progress bar."""
     from citewatch.runner import RetryPolicy, capture_with_retries
 
-    run_id = store.start_run(kind=kind, label=target.prompt[:200])
+    # the country, which only Google's engines send, is kept for exports and reports to split by
+    meta = {"country": target.country} if target.country else {}
+    run_id = store.start_run(kind=kind, label=target.prompt[:200], meta=meta)
     summaries: list[CaptureSummary] = []
     with progress_bar(transient=True) as progress:
         task = progress.add_task(f"{engine}: {target.prompt[:50]}", total=repeat)

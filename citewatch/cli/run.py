@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -62,9 +62,9 @@ def run(
         )
         if not jobs:
             return
-        # queue workers read the campaign from here: their messages carry only the job key and this run
-        meta = {"slot": slot, "campaign": campaign.model_dump(mode="json")} if queue else {"slot": slot}
-        run_id = store.start_run(kind="campaign", campaign=campaign.name, label=slot, meta=meta)
+        run_id = store.start_run(
+            kind="campaign", campaign=campaign.name, label=slot, meta=run_meta(campaign, campaign_file, slot)
+        )
     if queue:
         _run_queued(campaign_file, campaign, jobs, run_id=run_id, db_url=db_url, wait=wait, timeout_s=timeout)
         return
@@ -91,6 +91,19 @@ def run(
     _print_summary(report)
     if report.needs_attention:
         raise typer.Exit(1)
+
+
+def run_meta(campaign: Campaign, campaign_file: Path, slot: str) -> dict[str, Any]:
+    """What a campaign run keeps about itself: queue workers read the campaign from here (their messages carry
+    only a job key), exports and reports its prompts' tags and its locales' countries, and reports its brands
+    (resolved now: a brand file is named relative to the campaign file)."""
+    from citewatch.analysis.brands import brands_from_table
+
+    meta: dict[str, Any] = {"slot": slot, "campaign": campaign.model_dump(mode="json")}
+    if campaign.brands is not None:
+        brands = brands_from_table(campaign.brands, origin=f"{campaign_file}: brands", base_dir=campaign_file.parent)
+        meta["brands"] = brands.model_dump(mode="json")
+    return meta
 
 
 def _run_queued(

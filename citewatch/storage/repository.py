@@ -217,8 +217,9 @@ class Store:
         run_id: int | None = None,
         status: str | None = None,
         limit: int | None = None,
+        newest_first: bool = False,
     ) -> list[CaptureRecord]:
-        query = select(t.Capture).order_by(t.Capture.id)
+        query = select(t.Capture).order_by(t.Capture.id.desc() if newest_first else t.Capture.id)
         if engine is not None:
             query = query.where(t.Capture.engine == engine)
         if run_id is not None:
