@@ -107,6 +107,12 @@ class BrandSet(BaseModel):
             self._by_key = {_key(name): brand for name, brand in names}
         return self._matcher, self._by_key
 
+    def first_named(self, text: str) -> Brand | None:
+        """The brand whose name comes first in `text` (a highlighted name, a title), matched as in answers."""
+        pattern, by_key = self.matcher()
+        found = pattern.search(text)
+        return by_key[_key(found.group(0))] if found else None
+
     def memo(self) -> Memo:
         """What this brand set has found so far (one object: pydantic's private attributes are slow to reach)."""
         if self._memo is None:

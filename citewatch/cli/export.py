@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from citewatch.analysis.brands import load_brands
 from citewatch.cli._options import DbOpt, format_for, open_store
 from citewatch.cli._render import errors
 from citewatch.errors import ConfigError
@@ -45,14 +46,18 @@ def export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File to write (default: standard output).")
     ] = None,
+    brands_file: Annotated[
+        Path | None, typer.Option("--brands", help="Brand file: mentions get the brand each highlighted text names.")
+    ] = None,
     db: DbOpt = None,
 ) -> None:
-    """Stream a table (runs, captures, citations, sources, mentions) as JSON lines, CSV or Parquet."""
+    """Stream a table (runs, captures, citations, sources, mentions, organic_results, search_queries) as JSON
+    lines, CSV or Parquet; rows carry their campaign, country and prompt tags."""
     output_format = format_for(output, output_format, SUFFIXES, ExportFormat.jsonl)
     if output_format is ExportFormat.parquet and output is None:
         raise ConfigError("--format parquet writes a file: add --output PATH")
     with open_store(db) as store:
-        columns, rows = stream(store, str(table))
+        columns, rows = stream(store, str(table), load_brands(brands_file) if brands_file else None)
         if output_format is ExportFormat.parquet and output is not None:
             count = write_parquet(str(table), rows, output)
             errors.print(f"exported {count} {table} rows to {output}")

@@ -370,11 +370,9 @@ def print_tables(result: Report, console: Console) -> None:
     invisible = result.invisible_prompts()
     if invisible:
         ours = next(b.brand for g in result.groups for b in g.brands or [] if b.ours)
-        table = Table(title=f"Prompts where {ours} is invisible (named by no engine)", title_justify="left")
-        table.add_column("prompt", overflow="fold")
+        console.print(f"Prompts where {ours} is invisible (named by no engine): {len(invisible)}", markup=False)
         for prompt in invisible:
-            table.add_row(prompt)
-        console.print(table)
+            console.print(f"  - {prompt}", markup=False, soft_wrap=True)
     top = result.top
     console.print(_summary_table("Per engine (rates pooled over prompts, repeatability averaged)", result.engines))
     for s in result.engines:
