@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from citewatch.cli._options import DbOpt, EngineArg, nonblank_prompt, open_store, saved_session
-from citewatch.cli._render import citations_table, console, domain_frequency_table, progress_bar
+from citewatch.cli._render import citations_table, console, domain_frequency_table, progress_bar, stability_line
 from citewatch.config import get_settings
 from citewatch.engines import get_engine
 from citewatch.models import CaptureStatus
@@ -101,17 +101,25 @@ def capture_repeated(
 
 
 def print_summaries(summaries: list[CaptureSummary]) -> None:
+    """One capture: its line and its citations. Repeated captures: one line each, then which domains they
+    cited and how stable that was (the demo's stability line, last); `citewatch show ID` prints one in full."""
+    answered = [s.extraction for s in summaries if s.extraction and s.status is CaptureStatus.answered]
+    repeated = len(summaries) > 1
     for summary in summaries:
         line = f"capture {summary.capture_id}: {summary.engine} · {summary.status.value}"
         if summary.attempt > 1:
             line += f" (attempt {summary.attempt})"
         if summary.error:
             line += f" · {summary.error}"
+        if repeated and summary.extraction is not None:
+            line += f" · {len(summary.extraction.citations)} citations"
         console.print(line, style="bold" if summary.status is CaptureStatus.answered else "bold red")
         if summary.engine_changed:
             console.print("  engine_changed: the page looks like an answer but breaks its contracts", style="red")
-        if summary.extraction and summary.extraction.citations:
+        if not repeated and summary.extraction and summary.extraction.citations:
             console.print(citations_table(summary.extraction))
-    answered = [s.extraction for s in summaries if s.extraction and s.status is CaptureStatus.answered]
     if len(answered) > 1:
         console.print(domain_frequency_table(answered))
+        console.print(stability_line(answered))
+    if repeated:
+        console.print("citations of one capture in full: citewatch show ID", style="dim")
