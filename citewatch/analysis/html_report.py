@@ -343,6 +343,12 @@ def render_html(report: Report) -> str:
     if not report.groups:
         out.append('<p class="note">No answered captures match.</p></main></body></html>')
         return "\n".join(out)
+    invisible = report.invisible_prompts()
+    if invisible:
+        ours = next(b.brand for g in report.groups for b in g.brands or [] if b.ours)
+        out.append(f"<h2>Prompts where {_e(ours)} is invisible</h2>")
+        out.append('<p class="note">No engine names the brand in any run of these prompts.</p>')
+        out.append("<ul>" + "".join(f"<li>{_e(prompt)}</li>" for prompt in invisible) + "</ul>")
     out += [
         "<h2>Engines</h2>",
         '<p class="note">Rates pool the runs of every prompt; repeatability values are means over prompts. '

@@ -132,6 +132,10 @@ def test_split_by_country_with_the_campaign_brands_and_invisible_prompts_first(
     assert splits["de"]["brands"] == ["Acme", "HubSpot"]
     table = cli("report", "--campaign", "crm-weekly").stdout
     assert table.index("Prompts where Acme is invisible") < table.index("Per engine")
+    assert cli("report", "--campaign", "crm-weekly", "-o", str(tmp_path / "r.html")).returncode == 0
+    page = (tmp_path / "r.html").read_text()
+    assert page.index("<h2>Prompts where Acme is invisible</h2>") < page.index("<h2>Engines</h2>")
+    assert "<li>cheapest CRM</li>" in page
     rows = list(
         csv.DictReader(io.StringIO(cli("report", "--campaign", "crm-weekly", "--by", "tag", "-f", "csv").stdout))
     )
