@@ -1,6 +1,8 @@
 """Capture jobs across many machines: Celery workers, Redis as the broker, PostgreSQL as the shared store.
 
-`enqueue` sends a slot's jobs; `citewatch worker` runs them, one browser per worker process. Messages are
+`enqueue` sends a slot's jobs; `citewatch worker` runs them, one browser per worker process. A message names
+its store (a URL without its password), its run (which holds the campaign, stored once by `run`) and the job
+key, so a worker writes each job where its run is, whatever its own CITEWATCH_DB_URL says. Messages are
 acknowledged late and requeued when a worker dies, so a job whose worker was killed mid-capture is run
 again elsewhere; the job key makes a redelivered job that had already finished a no-op, and marks the
 abandoned attempt as incomplete instead of leaving it `running`.
@@ -143,7 +145,8 @@ def capture_job(message: dict[str, Any]) -> dict[str, Any]:
     try:
         store_url, run_id, key = str(message["store"]), int(message["run_id"]), str(message["job"])
     except (KeyError, TypeError, ValueError) as exc:
-        log.error("dropped a queue message that is not a citewatch job: %r", message)
+        # its keys only: an old-style message held the whole campaign, proxy credentials included
+        log.error("dropped a queue message that is not a citewatch job (keys: %s)", sorted(message)[:10])
         return {"job": None, "error": f"not a citewatch job message ({exc})"}
     try:
         store = _store(store_url)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.table import Table
@@ -141,12 +141,13 @@ def _run_queued(
         raise typer.Exit(1)
 
 
-def _gave_up(campaign_file: Path, outstanding: list[Job], timeout_s: float) -> None:
+def _gave_up(campaign_file: Path, outstanding: list[Job], timeout_s: float) -> NoReturn:
     """Waiting ends with what is left: the jobs stay queued and a later run collects them."""
     shown = ", ".join(job.key for job in outstanding[:5]) + (" ..." if len(outstanding) > 5 else "")
     raise CitewatchError(
         f"no job finished for {timeout_s:g} s, {len(outstanding)} still outstanding ({shown}); they stay queued: "
-        f"`citewatch run {campaign_file} --dry-run` shows what is left, check that `citewatch worker` runs"
+        f"`citewatch run {campaign_file} --slot {outstanding[0].slot} --dry-run` shows what is left; "
+        "check that `citewatch worker` runs"
     )
 
 
