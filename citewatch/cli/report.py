@@ -144,7 +144,8 @@ def report(
             contexts = run_contexts(store)
             for what, value in (("tag", tag), ("country", country), ("locale", locale)):
                 known = split_values(contexts, what, stored_locales(store, contexts) if what == "locale" else ())
-                if value is not None and value.casefold() not in {k.casefold() for k in known}:
+                fold = str.casefold if what == "country" else str  # country codes in any case; tags as written
+                if value is not None and fold(value) not in {fold(k) for k in known}:
                     raise ConfigError(f"{unknown_choice(what, value, known)} in {safe_url(store.url)}")
             if brand_set is None and campaign is not None and (table := campaign_brands(store, campaign)):
                 brand_set = brands_from_table(table, origin=f"campaign {campaign}'s brands")

@@ -53,8 +53,8 @@ def save_session(
     """Open the engine, wait until the user is logged in (or `wait()` returns), save the session.
 
     `ConfigError` when there is no display for the
-    window, when Enter cannot be read and no login can be seen, or when the browser holds nothing to save:
-    an empty session is never written as if it were one.
+    window, when Enter cannot be read and no login can be seen, or when no login was seen and the browser
+    holds nothing to save: an empty session is never written as if it were one.
     """
     spec = get_engine(engine)
     scraper = spec.scraper
@@ -92,7 +92,7 @@ def save_session(
         if closed.is_set() and not seen:
             raise ConfigError(f"no login to {spec.label} was seen within {timeout_s:g} s: nothing saved")
         state = page.context.storage_state()
-    if not state.get("cookies") and not state.get("origins"):
+    if not seen and not state.get("cookies") and not state.get("origins"):  # nothing shows a login, nothing kept
         raise ConfigError(
             f"the browser holds no cookies or storage for {spec.label} (not logged in?): nothing saved, "
             "captures stay anonymous"
