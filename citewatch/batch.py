@@ -121,9 +121,14 @@ def report_from_store(store: Store, jobs: list[Job]) -> RunReport:
 class Worker:
     """One browser and one store connection, reused for every job this process runs."""
 
-    def __init__(self, db_url: str, options: BrowserOptions, stack: ExitStack) -> None:
-        self.store = stack.enter_context(Store.open(db_url))
-        self.session: BrowserSession = stack.enter_context(open_browser(options))
+    def __init__(self, store: Store, session: BrowserSession) -> None:
+        self.store = store
+        self.session = session
+
+    @classmethod
+    def open(cls, db_url: str, options: BrowserOptions, stack: ExitStack) -> Worker:
+        """A worker whose store and browser close with `stack`."""
+        return cls(stack.enter_context(Store.open(db_url)), stack.enter_context(open_browser(options)))
 
     def run(self, campaign: Campaign, job: Job, run_id: int, policy: RetryPolicy) -> JobOutcome:
         attempts = job_attempts(self.store, job.key)
@@ -150,7 +155,7 @@ _process_stack = ExitStack()
 
 def _init_process(db_url: str, options: BrowserOptions) -> None:
     global _process_worker  # one worker per process, built by the pool initializer
-    _process_worker = Worker(db_url, options, _process_stack)
+    _process_worker = Worker.open(db_url, options, _process_stack)
 
 
 def _run_in_process(campaign: Campaign, job: Job, run_id: int, policy: RetryPolicy) -> JobOutcome:
@@ -215,7 +220,7 @@ def run_jobs(
 
     with ExitStack() as stack:
         if campaign.concurrency == 1:
-            worker = Worker(db_url, options, stack)
+            worker = Worker.open(db_url, options, stack)
             while pending:
                 job = pacer.pick(pending, finish)
                 if job is None:

@@ -8,28 +8,49 @@ same slot again skips what is done and retries what is not.
 from __future__ import annotations
 
 import hashlib
-import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from citewatch.analysis.brands import brands_from_table
-from citewatch.engines import ENGINES
+from citewatch.engines import ENGINES, unknown_engine_message
 from citewatch.errors import ConfigError
+from citewatch.toml_errors import find_line, key_path
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def check_prompt(text: str) -> str:
+    """A prompt as typed, refused when there is nothing to ask (an engine would only time out)."""
+    if not text.strip():
+        raise ValueError("a prompt needs some text (it is empty or only spaces)")
+    return text
+
+
+PromptText = Annotated[str, AfterValidator(check_prompt)]
+
+
+def _known_engine(name: str) -> str:
+    if name not in ENGINES:
+        raise ValueError(unknown_engine_message(name))
+    return name
+
+
+# An engine key checked on its own, so an error's location is the key (and `find_line` finds its table)
+EngineKey = Annotated[str, AfterValidator(_known_engine)]
+
+
 class PromptSpec(_Strict):
-    text: str = Field(min_length=1)
+    text: PromptText
     tags: list[str] = Field(default_factory=list)
     engines: list[str] | None = None  # a subset of the campaign's engines for this prompt
 
@@ -52,21 +73,14 @@ class LocaleSpec(_Strict):
 class Campaign(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     prompts: list[PromptSpec] = Field(min_length=1)
-    engines: dict[str, EngineSpec] = Field(min_length=1)
+    engines: dict[EngineKey, EngineSpec] = Field(min_length=1)
     locales: list[LocaleSpec] = Field(default_factory=lambda: [LocaleSpec(name="default")])
     repeats: int = Field(default=1, ge=1, le=1000)
     concurrency: int = Field(default=1, ge=1, le=64)
     timeout_s: float = Field(default=120.0, gt=0)
     schedule: str | None = None  # cron expression; its slots name the runs
+    timezone: str = "UTC"  # the zone the schedule's times are in, for the slots and the printed cron/systemd entries
     brands: dict[str, Any] | None = None  # inline [[brands.brand]] tables, or {file = "brands.toml"}
-
-    @field_validator("engines")
-    @classmethod
-    def _known_engines(cls, engines: dict[str, EngineSpec]) -> dict[str, EngineSpec]:
-        unknown = sorted(set(engines) - set(ENGINES))
-        if unknown:
-            raise ValueError(f"unknown engine(s) {', '.join(unknown)}; known: {', '.join(sorted(ENGINES))}")
-        return engines
 
     @field_validator("schedule")
     @classmethod
@@ -75,12 +89,24 @@ class Campaign(_Strict):
             raise ValueError(f"not a cron expression: {schedule!r} (five fields, e.g. '0 3 * * *')")
         return schedule
 
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, timezone: str) -> str:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"not a time zone: {timezone!r} (an IANA name, e.g. 'Europe/Berlin' or 'UTC')") from None
+        return timezone
+
     @model_validator(mode="after")
     def _prompt_engines(self) -> Campaign:
         for index, prompt in enumerate(self.prompts):
             for engine in prompt.engines or ():
                 if engine not in self.engines:
-                    raise ValueError(f"prompts[{index}] names engine {engine!r}, which the campaign does not list")
+                    raise ValueError(
+                        f"prompt {index + 1} names engine {engine!r}, which the campaign does not list "
+                        f"(it lists {', '.join(self.engines)})"
+                    )
         names = [locale.name for locale in self.locales]
         if len(set(names)) != len(names):
             raise ValueError("locale names must be unique")
@@ -119,13 +145,13 @@ def parse_campaign(source: str, *, origin: str = "<campaign>", base_dir: Path | 
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+            key = key_path(error["loc"])
             line = find_line(source, error["loc"])
             where = f"line {line}, " if line else ""
             problems.append(f"{where}{key}: {error['msg']}")
         raise ConfigError(f"{origin}: " + "; ".join(problems)) from exc
     if campaign.brands is not None:  # validated now, so a typo fails before the first capture
-        brands_from_table(campaign.brands, origin=f"{origin}: brands", base_dir=base_dir)
+        brands_from_table(campaign.brands, origin=f"{origin}: brands", base_dir=base_dir, source=source, at=("brands",))
     for spec in campaign.engines.values():
         if spec.storage_state is not None:
             state = spec.storage_state.expanduser()
@@ -133,42 +159,15 @@ def parse_campaign(source: str, *, origin: str = "<campaign>", base_dir: Path | 
     return campaign
 
 
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
-_ASSIGN = re.compile(r"^\s*([A-Za-z0-9_\-\"']+)\s*=")
-
-
-def find_line(source: str, loc: tuple[int | str, ...]) -> int | None:
-    """The line of the TOML key at `loc` (a pydantic error location), when the file spells it out."""
-    tables: dict[str, int] = {}
-    current: tuple[str | int, ...] = ()
-    best: int | None = None
-    for number, line in enumerate(source.splitlines(), start=1):
-        header = _HEADER.match(line)
-        if header:
-            name = header.group(2).strip()
-            if header.group(1) == "[[":
-                tables[name] = tables.get(name, -1) + 1
-                current = (*name.split("."), tables[name])
-            else:
-                current = tuple(name.split("."))
-            if tuple(str(p) for p in loc[: len(current)]) == tuple(str(p) for p in current):
-                best = number
-            continue
-        assign = _ASSIGN.match(line)
-        if assign:
-            key = (*current, assign.group(1).strip("\"'"))
-            if tuple(str(p) for p in loc[: len(key)]) == tuple(str(p) for p in key):
-                return number
-    return best
-
-
 def schedule_slot(campaign: Campaign, now: datetime | None = None) -> str:
-    """The slot a run belongs to: the latest cron time not after now, or the day when there is no schedule."""
-    now = now or datetime.now(UTC)
+    """The slot a run belongs to: the latest cron time not after now, or the day when there is no schedule, both
+    in the campaign's time zone (the one the printed cron and systemd entries fire in). A slot with a time is
+    named by its instant in UTC."""
+    local_now = (now or datetime.now(UTC)).astimezone(ZoneInfo(campaign.timezone))
     if campaign.schedule:
-        previous = croniter(campaign.schedule, now).get_prev(datetime)
+        previous = croniter(campaign.schedule, local_now).get_prev(datetime)
         return str(previous.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ"))
-    return now.astimezone(UTC).strftime("%Y-%m-%d")
+    return local_now.strftime("%Y-%m-%d")
 
 
 def _prompt_id(text: str) -> str:

@@ -8,6 +8,7 @@ Modules are imported on first use, so reading snapshots never loads Playwright o
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from dataclasses import dataclass
 from types import ModuleType
@@ -59,4 +60,17 @@ def get_engine(name: str) -> Engine:
     try:
         return ENGINES[name]
     except KeyError:
-        raise UnknownEngine(name, sorted(ENGINES)) from None
+        raise UnknownEngine(unknown_engine_message(name)) from None
+
+
+def unknown_engine_message(name: str) -> str:
+    """`unknown engine 'perplexty'; did you mean perplexity? (known: ...)`, for every place that names engines."""
+    return unknown_choice("engine", name, sorted(ENGINES))
+
+
+def unknown_choice(what: str, name: str, known: list[str]) -> str:
+    """One line naming what exists, with the closest spelling first when there is one."""
+    close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    listed = ", ".join(known) if known else "none"
+    return f"unknown {what} {name!r}{hint} (known: {listed})"

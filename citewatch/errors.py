@@ -4,6 +4,7 @@ CitewatchError                  one red line at the CLI, no traceback unless --v
 ├── UnknownEngine
 ├── ConfigError                 bad option, campaign file or environment
 ├── StorageError                database unreachable, schema out of date, unknown id
+│   └── NoStore                 nothing stored there yet (a typo in --db): never created by a reader
 ├── BrowserNotFound             no Chromium to drive; says what to install
 └── CaptureError                one capture attempt failed; carries the status to record
     ├── TransientCaptureError   retried with backoff: navigation timeout, 5xx/429, answer never finished
@@ -26,9 +27,6 @@ class CitewatchError(Exception):
 
 
 class UnknownEngine(CitewatchError, KeyError):
-    def __init__(self, name: str, known: list[str]) -> None:
-        super().__init__(f"unknown engine {name!r}; known: {', '.join(known)}")
-
     def __str__(self) -> str:
         return str(self.args[0])
 
@@ -39,6 +37,10 @@ class ConfigError(CitewatchError):
 
 class StorageError(CitewatchError):
     pass
+
+
+class NoStore(StorageError):
+    """The URL names no citewatch store: reading commands say so instead of creating an empty one."""
 
 
 class BrowserNotFound(CitewatchError):

@@ -8,7 +8,6 @@ attempt in flight, and an extractor failure never touches the stored snapshot.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from tenacity import (
@@ -73,7 +72,6 @@ def capture_with_retries(
     policy: RetryPolicy | None = None,
     job_key: str | None = None,
     first_attempt: int = 1,
-    on_retry: Callable[[str], None] | None = None,
 ) -> CaptureSummary:
     """Capture until an attempt ends for good; transient failures are retried with jittered backoff.
 
@@ -87,9 +85,7 @@ def capture_with_retries(
 
     def before_sleep(state: RetryCallState) -> None:
         message = f"{engine}: attempt {state.attempt_number} failed ({attempts[-1].error}); retrying"
-        log.warning(message)
-        if on_retry:
-            on_retry(message)
+        log.warning(message)  # the one place a retry is reported: stderr at the CLI, the log in a worker
 
     retrying = Retrying(
         retry=retry_if_exception_type(TransientCaptureError),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from citewatch.campaign import Campaign
 from citewatch.errors import ConfigError
+from citewatch.storage.db import shareable_url
 
 # cron's five fields map onto systemd's OnCalendar=DOW YYYY-MM-DD HH:MM:SS for the common forms.
 _DAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
@@ -40,8 +41,8 @@ def _systemd_field(value: str, *, names: tuple[str, ...] | None = None) -> str:
     return ",".join(parts)
 
 
-def on_calendar(cron: str) -> str:
-    """systemd's OnCalendar= for a five-field cron expression."""
+def on_calendar(cron: str, timezone: str = "UTC") -> str:
+    """systemd's OnCalendar= for a five-field cron expression, in `timezone` (systemd's zone suffix)."""
     fields = cron.split()
     if len(fields) != 5:
         raise ConfigError(f"not a five-field cron expression: {cron!r}")
@@ -52,19 +53,31 @@ def on_calendar(cron: str) -> str:
         time = f"{_systemd_field(hour)}:{_systemd_field(minute)}:00"
     except (ValueError, IndexError) as exc:
         raise ConfigError(f"cannot express {cron!r} as a systemd calendar: {exc}") from exc
-    return f"{dow}{date} {time}"
+    return f"{dow}{date} {time} {timezone}"
 
 
 def entries(
-    campaign: Campaign, campaign_path: Path, *, workdir: Path, executable: str | None = None
+    campaign: Campaign,
+    campaign_path: Path,
+    *,
+    workdir: Path,
+    db_url: str | None = None,
+    executable: str | None = None,
 ) -> ScheduleEntries:
+    """The entries run the campaign in its own time zone: cron through a `CRON_TZ=` line, systemd through the
+    OnCalendar zone suffix. A `db_url` goes into the command without its password (see `shareable_url`)."""
     if not campaign.schedule:
         raise ConfigError(f'campaign {campaign.name!r} has no schedule (add schedule = "0 3 * * *")')
     command = executable or str(Path(sys.executable).with_name("citewatch"))
     run = f"{shlex.quote(command)} run {shlex.quote(str(campaign_path.resolve()))}"
+    if db_url is not None:
+        run += f" --db {shlex.quote(shareable_url(db_url))}"
     log = workdir / f"citewatch-{campaign.name}.log"
     unit = f"citewatch-{campaign.name}"
-    crontab = f"{campaign.schedule} cd {shlex.quote(str(workdir))} && {run} >> {shlex.quote(str(log))} 2>&1"
+    crontab = (
+        f"CRON_TZ={campaign.timezone}\n"
+        f"{campaign.schedule} cd {shlex.quote(str(workdir))} && {run} >> {shlex.quote(str(log))} 2>&1"
+    )
     service = "\n".join(
         [
             "[Unit]",
@@ -84,7 +97,7 @@ def entries(
             f"Description=Run citewatch campaign {campaign.name} on its schedule",
             "",
             "[Timer]",
-            f"OnCalendar={on_calendar(campaign.schedule)}",
+            f"OnCalendar={on_calendar(campaign.schedule, campaign.timezone)}",
             "Persistent=true",
             "",
             "[Install]",

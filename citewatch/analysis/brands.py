@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from citewatch.analysis.sentences import Placed, citations_by_sentence, sentence_of, sentence_spans
 from citewatch.errors import ConfigError
 from citewatch.models import BlockKind, Extraction
+from citewatch.toml_errors import find_line, key_path
 
 Band = Literal["top", "middle", "bottom"]
 CACHE_SIZE = 4096  # distinct answers, and cited URLs, whose findings a brand set keeps (`Memo`)
@@ -105,6 +106,12 @@ class BrandSet(BaseModel):
             self._matcher = re.compile(rf"(?<![\w-])(?:{'|'.join(alternatives)})(?![\w-])")
             self._by_key = {_key(name): brand for name, brand in names}
         return self._matcher, self._by_key
+
+    def first_named(self, text: str) -> Brand | None:
+        """The brand whose name comes first in `text` (a highlighted name, a title), matched as in answers."""
+        pattern, by_key = self.matcher()
+        found = pattern.search(text)
+        return by_key[_key(found.group(0))] if found else None
 
     def memo(self) -> Memo:
         """What this brand set has found so far (one object: pydantic's private attributes are slow to reach)."""
@@ -198,11 +205,19 @@ def _key(name: str) -> str:
     return " ".join(name.replace("’", "'").split()).casefold()
 
 
-def brands_from_table(table: dict[str, Any], *, origin: str, base_dir: Path | None = None) -> BrandSet:
+def brands_from_table(
+    table: dict[str, Any],
+    *,
+    origin: str,
+    base_dir: Path | None = None,
+    source: str | None = None,
+    at: tuple[str, ...] = (),
+) -> BrandSet:
     """Validate an already-parsed brand table: `{brand = [...]}` inline, or `{file = "brands.toml"}`.
 
     `origin` starts every error message (a path, or "campaign.toml: brands"); a relative `file` is read
-    from `base_dir`.
+    from `base_dir`. With the TOML `source` the table came from (at key path `at` in it), errors name their
+    line; positions count from 1 (`brand[2].aliases` is the second brand's).
     """
     if set(table) == {"file"}:
         path = Path(table["file"]).expanduser()
@@ -210,19 +225,24 @@ def brands_from_table(table: dict[str, Any], *, origin: str, base_dir: Path | No
     try:
         return BrandSet.model_validate(table)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'brands'}: {e['msg']}" for e in exc.errors())
-        raise ConfigError(f"{origin}: {problems}") from exc
+        problems = []
+        for error in exc.errors():
+            line = find_line(source, (*at, *error["loc"])) if source is not None else None
+            where = f"line {line}, " if line else ""
+            problems.append(f"{where}{key_path(error['loc']) if error['loc'] else 'brands'}: {error['msg']}")
+        raise ConfigError(f"{origin}: " + "; ".join(problems)) from exc
 
 
 def load_brands(path: Path) -> BrandSet:
     """Read a brand file; `ConfigError` names the file and the key that is wrong."""
     try:
-        table = tomllib.loads(path.read_text(encoding="utf-8"))
+        source = path.read_text(encoding="utf-8")
+        table = tomllib.loads(source)
     except OSError as exc:
         raise ConfigError(f"cannot read brand file {path}: {exc.strerror}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    return brands_from_table(table, origin=str(path), base_dir=path.parent)
+    return brands_from_table(table, origin=str(path), base_dir=path.parent, source=source)
 
 
 class BrandMention(BaseModel):

@@ -564,6 +564,12 @@ def render_html(report: Report) -> str:
         return "\n".join(out)
     ids = _prompt_ids(report)
     out += _summary(report)
+    invisible = report.invisible_prompts()
+    if invisible:
+        ours = next(b.brand for g in report.groups for b in g.brands or [] if b.ours)
+        out.append(f"<h2>Prompts where {_e(ours)} is invisible</h2>")
+        out.append('<p class="note">No engine names the brand in any run of these prompts.</p>')
+        out.append("<ul>" + "".join(f"<li>{_e(prompt)}</li>" for prompt in invisible) + "</ul>")
     out += _index(report, ids)
     out += [
         "<h2>Engines</h2>",

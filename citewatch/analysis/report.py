@@ -359,10 +359,21 @@ class Report:
     heatmaps: list[Heatmap] = field(default_factory=list)
     changes: dict[str, Change] = field(default_factory=dict)  # per engine, for the HTML summary
 
+    def invisible_prompts(self) -> list[str]:
+        """The prompts on which our brand (`ours = true`) is named by no engine, in report order: what a client
+        asks about first. Empty without a brand file that marks one of its brands as ours."""
+        named: dict[str, bool] = {}
+        for group in self.groups:
+            ours = [b for b in group.brands or [] if b.ours]
+            if ours and group.prompt is not None:
+                named[group.prompt] = named.get(group.prompt, False) or any(b.mention_rate.k for b in ours)
+        return [prompt for prompt, seen in named.items() if not seen]
+
     def as_json(self) -> dict[str, Any]:
         return {
             "filters": self.filters,
             "brands": self.brands,
+            "invisible_prompts": self.invisible_prompts(),
             "options": {"top": self.top, "geo": self.geo, "bootstrap_resamples": self.resamples},
             "engines": [s.as_json(self.top) for s in self.engines],
             "groups": [s.as_json(self.top) for s in self.groups],
@@ -990,12 +1001,7 @@ def build_report(
 ) -> Report:
     """The whole report: one section per prompt × engine, one roll-up per engine, chart series."""
     report = Report(
-        filters={
-            "campaign": where.campaign,
-            "engine": where.engine,
-            "prompt": where.prompt,
-            "since": where.since.isoformat() if where.since else None,
-        },
+        filters=where.labels,
         brands=[b.name for b in brands.brand] if brands else None,
         top=options.top,
         geo=options.geo,

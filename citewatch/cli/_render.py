@@ -9,7 +9,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from citewatch.models import Extraction
+from citewatch.analysis import metrics
+from citewatch.models import Citation, Extraction
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)
@@ -31,6 +32,18 @@ def _visible(value: bool | None) -> str:
     return "?" if value is None else ("yes" if value else "no")
 
 
+def citation_title(citation: Citation, extraction: Extraction) -> str | None:
+    """The citation's title, or, for a chip that shows none, the title of the source it points to."""
+    if citation.title:
+        return citation.title
+    for source in extraction.sources:
+        if source.title and citation.url and citation.url in (source.url, source.canonical_url):
+            return source.title
+        if source.title and citation.canonical_url and citation.canonical_url == source.canonical_url:
+            return source.title
+    return None
+
+
 def citations_table(extraction: Extraction, *, title: str | None = None) -> Table:
     table = Table(title=title, title_justify="left")
     for column in ("#", "label", "domain", "title", "visible"):
@@ -40,7 +53,7 @@ def citations_table(extraction: Extraction, *, title: str | None = None) -> Tabl
             str(citation.position),
             citation.label or "",
             citation.domain or "",
-            citation.title or "",
+            citation_title(citation, extraction) or "",
             _visible(citation.visible),
         )
     return table
@@ -88,8 +101,8 @@ def domain_frequency_table(extractions: Sequence[Extraction]) -> Table:
                 continue
             runs[citation.domain].add(run)
             positions[citation.domain].append(citation.position)
-            if citation.title:
-                titles[citation.domain].add(citation.title)
+            if found := citation_title(citation, extraction):
+                titles[citation.domain].add(found)
     table = Table(title=f"Cited domains over {len(extractions)} runs", title_justify="left")
     for column in ("domain", "runs", "positions", "titles"):
         table.add_column(column, overflow="fold")
@@ -101,3 +114,18 @@ def domain_frequency_table(extractions: Sequence[Extraction]) -> Table:
             "; ".join(sorted(titles[domain]))[:200],
         )
     return table
+
+
+def stability_line(extractions: list[Extraction]) -> str:
+    """How alike the cited domains were across repeated runs of one prompt."""
+    domains = [frozenset(c.domain for c in e.citations if c.domain) for e in extractions]
+    pairwise, change = metrics.mean_pairwise_jaccard(domains), metrics.change_rate(domains)
+    if pairwise is None or change is None:
+        return f"Stability: {len(domains)} answered run(s), at least two are needed to compare runs"
+    always = set.intersection(*map(set, domains))
+    return (
+        f"Stability over {len(domains)} runs: mean pairwise Jaccard of cited domains "
+        f"{pairwise:.2f} (1.00 = the same domains every run), "
+        f"change rate between consecutive runs {change:.2f}, "
+        f"{len(always)} of {len(set().union(*domains))} domains cited in every run"
+    )

@@ -24,6 +24,8 @@ def auth(
     from citewatch.scrapers.auth import save_session
 
     path = get_settings().auth_dir / f"{engine}.json"
-    console.print(f"Log in to {get_engine(engine).label} in the browser window, then press Enter here.")
+    label = get_engine(engine).label
+    if not headless:
+        console.print(f"Log in to {label} in the browser window, then press Enter here.")
     save_session(engine, path, base_url=base_url, wait=input, headless=headless)
     console.print(f"session saved to {path} (readable by you only); captures of {engine} now use it")

@@ -12,11 +12,12 @@ from citewatch.cli._options import (
     EngineArg,
     SelectorsOpt,
     TraceOpt,
+    nonblank_prompt,
     open_store,
     saved_session,
     use_selectors,
 )
-from citewatch.cli._render import citations_table, console, domain_frequency_table, progress_bar
+from citewatch.cli._render import citations_table, console, domain_frequency_table, progress_bar, stability_line
 from citewatch.config import get_settings
 from citewatch.engines import get_engine
 from citewatch.models import CaptureStatus, TraceMode
@@ -30,7 +31,9 @@ if TYPE_CHECKING:
 
 def capture(
     engine: EngineArg,
-    prompt: Annotated[str, typer.Argument(help="The question to ask, as a user would type it.")],
+    prompt: Annotated[
+        str, typer.Argument(help="The question to ask, as a user would type it.", callback=nonblank_prompt)
+    ],
     repeat: Annotated[int, typer.Option("--repeat", "-n", min=1, help="Ask the same prompt N times.")] = 1,
     headed: Annotated[bool, typer.Option("--headed", help="Show the browser window.")] = False,
     locale: Annotated[str, typer.Option(help="Browser locale (and Google hl).")] = "en-US",
@@ -74,7 +77,7 @@ def capture(
         timeout_s=timeout or settings.capture_timeout_s,
         web_search=web_search,
     )
-    with open_store(db) as store, open_browser(options) as session:
+    with open_store(db, create=True) as store, open_browser(options) as session:
         summaries = capture_repeated(store, session, engine, target, repeat=repeat, kind="capture")
     print_summaries(summaries)
     if not any(s.status is CaptureStatus.answered for s in summaries):
@@ -87,7 +90,9 @@ def capture_repeated(
     """Capture `repeat` times under one run, with a progress bar."""
     from citewatch.runner import RetryPolicy, capture_with_retries
 
-    run_id = store.start_run(kind=kind, label=target.prompt[:200])
+    # the country, which only Google's engines send, is kept for exports and reports to split by
+    meta = {"country": target.country} if target.country else {}
+    run_id = store.start_run(kind=kind, label=target.prompt[:200], meta=meta)
     summaries: list[CaptureSummary] = []
     with progress_bar(transient=True) as progress:
         task = progress.add_task(f"{engine}: {target.prompt[:50]}", total=repeat)
@@ -100,7 +105,6 @@ def capture_repeated(
                     target,
                     run_id=run_id,
                     policy=RetryPolicy(max_attempts=get_settings().max_attempts),
-                    on_retry=lambda message: progress.console.print(f"[yellow]{message}[/]"),
                 )
             )
             progress.advance(task)
@@ -112,17 +116,25 @@ def capture_repeated(
 
 
 def print_summaries(summaries: list[CaptureSummary]) -> None:
+    """One capture: its line and its citations. Repeated captures: one line each, then which domains they
+    cited and how stable that was (the demo's stability line, last); `citewatch show ID` prints one in full."""
+    answered = [s.extraction for s in summaries if s.extraction and s.status is CaptureStatus.answered]
+    repeated = len(summaries) > 1
     for summary in summaries:
         line = f"capture {summary.capture_id}: {summary.engine} · {summary.status.value}"
         if summary.attempt > 1:
             line += f" (attempt {summary.attempt})"
         if summary.error:
             line += f" · {summary.error}"
+        if repeated and summary.extraction is not None:
+            line += f" · {len(summary.extraction.citations)} citations"
         console.print(line, style="bold" if summary.status is CaptureStatus.answered else "bold red")
         if summary.engine_changed:
             console.print("  engine_changed: the page looks like an answer but breaks its contracts", style="red")
-        if summary.extraction and summary.extraction.citations:
+        if not repeated and summary.extraction and summary.extraction.citations:
             console.print(citations_table(summary.extraction))
-    answered = [s.extraction for s in summaries if s.extraction and s.status is CaptureStatus.answered]
     if len(answered) > 1:
         console.print(domain_frequency_table(answered))
+        console.print(stability_line(answered))
+    if repeated:
+        console.print("citations of one capture in full: citewatch show ID", style="dim")

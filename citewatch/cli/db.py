@@ -9,8 +9,9 @@ from citewatch.cli._render import console
 from citewatch.config import get_settings
 from citewatch.errors import ConfigError
 from citewatch.storage import upgrade as upgrade_schema
+from citewatch.storage.db import safe_url
 
-app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app = typer.Typer(help="Database schema.", no_args_is_help=True, rich_markup_mode=None)
 
 
 @app.command()
@@ -18,7 +19,7 @@ def upgrade(db: DbOpt = None) -> None:
     """Create the schema or migrate it to the newest version (safe to run again)."""
     url = db or get_settings().db_url
     upgrade_schema(url)
-    console.print(f"database at {url} is up to date")
+    console.print(f"database at {safe_url(url)} is up to date")
 
 
 @app.command()

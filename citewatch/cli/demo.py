@@ -12,11 +12,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from citewatch.analysis import metrics
-from citewatch.cli._render import answer_with_markers, citations_table, console, domain_frequency_table
+from citewatch.cli._render import (
+    answer_with_markers,
+    citations_table,
+    console,
+    domain_frequency_table,
+    stability_line,
+)
 from citewatch.cli.capture import capture_repeated
 from citewatch.engines import ENGINES
-from citewatch.models import CaptureStatus, Extraction
+from citewatch.models import CaptureStatus
 from citewatch.storage import Store
 
 if TYPE_CHECKING:
@@ -108,18 +113,3 @@ def tour_table(summaries: list[CaptureSummary]) -> Table:
             counts.append(str(len(extraction.organic_results)))
         table.add_row(summary.engine, str(summary.capture_id), summary.status.value, *counts)
     return table
-
-
-def stability_line(extractions: list[Extraction]) -> str:
-    """How alike the cited domains were across repeated runs of one prompt."""
-    domains = [frozenset(c.domain for c in e.citations if c.domain) for e in extractions]
-    pairwise, change = metrics.mean_pairwise_jaccard(domains), metrics.change_rate(domains)
-    if pairwise is None or change is None:
-        return f"Stability: {len(domains)} answered run(s), at least two are needed to compare runs"
-    always = set.intersection(*map(set, domains))
-    return (
-        f"Stability over {len(domains)} runs: mean pairwise Jaccard of cited domains "
-        f"{pairwise:.2f} (1.00 = the same domains every run), "
-        f"change rate between consecutive runs {change:.2f}, "
-        f"{len(always)} of {len(set().union(*domains))} domains cited in every run"
-    )

@@ -10,7 +10,8 @@ from typing import Annotated
 
 import typer
 
-from citewatch.cli._options import DbOpt, open_store
+from citewatch.analysis.brands import load_brands
+from citewatch.cli._options import DbOpt, format_for, open_store
 from citewatch.cli._render import errors
 from citewatch.errors import ConfigError
 from citewatch.storage.export import QUERIES, stream, write_csv, write_jsonl, write_parquet
@@ -25,19 +26,38 @@ class ExportFormat(StrEnum):
     parquet = "parquet"
 
 
+SUFFIXES = {
+    ".jsonl": ExportFormat.jsonl,
+    ".ndjson": ExportFormat.jsonl,
+    ".json": ExportFormat.jsonl,
+    ".csv": ExportFormat.csv,
+    ".parquet": ExportFormat.parquet,
+}
+
+
 def export(
     table: Annotated[ExportTable, typer.Option("--table", "-t", help="What to export.")] = DEFAULT_TABLE,
-    output_format: Annotated[ExportFormat, typer.Option("--format", "-f", help="File format.")] = ExportFormat.jsonl,
+    output_format: Annotated[
+        ExportFormat | None,
+        typer.Option(
+            "--format", "-f", help="File format (default: from the -o suffix, else jsonl).", show_default=False
+        ),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File to write (default: standard output).")
     ] = None,
+    brands_file: Annotated[
+        Path | None, typer.Option("--brands", help="Brand file: mentions get the brand each highlighted text names.")
+    ] = None,
     db: DbOpt = None,
 ) -> None:
-    """Stream a table (runs, captures, citations, sources, mentions) as JSON lines, CSV or Parquet."""
+    """Stream a table (runs, captures, citations, sources, mentions, organic_results, search_queries) as JSON
+    lines, CSV or Parquet; rows carry their campaign, country and prompt tags."""
+    output_format = format_for(output, output_format, SUFFIXES, ExportFormat.jsonl)
     if output_format is ExportFormat.parquet and output is None:
         raise ConfigError("--format parquet writes a file: add --output PATH")
     with open_store(db) as store:
-        columns, rows = stream(store, str(table))
+        columns, rows = stream(store, str(table), load_brands(brands_file) if brands_file else None)
         if output_format is ExportFormat.parquet and output is not None:
             count = write_parquet(str(table), rows, output)
             errors.print(f"exported {count} {table} rows to {output}")

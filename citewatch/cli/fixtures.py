@@ -12,7 +12,7 @@ from citewatch.cli._options import DbOpt, SelectorsOpt, open_store, use_selector
 from citewatch.cli._render import console
 from citewatch.errors import ConfigError
 
-app = typer.Typer(help="Golden fixtures and the extraction quality gate.", no_args_is_help=True)
+app = typer.Typer(help="Golden fixtures and the extraction quality gate.", no_args_is_help=True, rich_markup_mode=None)
 FIXTURES_ROOT = Path("fixtures")
 RootOpt = Annotated[Path, typer.Option("--root", help="The fixtures folder.")]
 

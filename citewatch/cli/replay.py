@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.progress import track
 
-from citewatch.cli._options import DbOpt, EngineOpt, SelectorsOpt, open_store, use_selectors
+from citewatch.cli._options import DbOpt, EngineOpt, SelectorsOpt, check_filters, open_store, use_selectors
 from citewatch.cli._render import console
 from citewatch.errors import ConfigError
 
@@ -36,6 +36,7 @@ def replay_command(
     if [capture is not None, engine is not None, all_captures].count(True) != 1:
         raise ConfigError("say which captures to replay: exactly one of --capture ID, --engine E or --all")
     with open_store(db) as store:
+        check_filters(store, engine=engine)
         if render_to is not None:
             if capture is None:
                 raise ConfigError("--render needs --capture ID")

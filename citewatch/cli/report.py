@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from citewatch.analysis.brands import load_brands
+from citewatch.analysis.brands import brands_from_table, load_brands
 from citewatch.analysis.html_report import render_html
 from citewatch.analysis.report import (
     BrandRow,
@@ -28,9 +28,13 @@ from citewatch.analysis.report import (
     build_report,
     gc_paused,
 )
-from citewatch.cli._options import DbOpt, EngineOpt, open_store
+from citewatch.cli._options import DbOpt, EngineOpt, check_filters, format_for, open_store
 from citewatch.cli._render import console
+from citewatch.engines import unknown_choice
 from citewatch.errors import ConfigError
+from citewatch.storage import Store
+from citewatch.storage.context import RunContext, campaign_brands, run_contexts, scope, split_values, stored_locales
+from citewatch.storage.db import safe_url
 from citewatch.storage.queries import RunFilter
 
 DETAIL_GROUPS = 20  # above this many prompt × engine groups the table shows one line per group
@@ -42,6 +46,22 @@ class ReportFormat(StrEnum):
     json = "json"
     csv = "csv"
     html = "html"
+
+
+SUFFIXES = {
+    ".json": ReportFormat.json,
+    ".csv": ReportFormat.csv,
+    ".html": ReportFormat.html,
+    ".htm": ReportFormat.html,
+    ".txt": ReportFormat.table,
+}
+
+
+class SplitBy(StrEnum):
+    campaign = "campaign"
+    country = "country"
+    locale = "locale"
+    tag = "tag"
 
 
 def parse_since(value: str | None, now: datetime | None = None) -> datetime | None:
@@ -63,14 +83,31 @@ def report(
     campaign: Annotated[str | None, typer.Option(help="Only captures of this campaign (its name).")] = None,
     prompt: Annotated[str | None, typer.Option(help="Only this prompt (exact text).")] = None,
     engine: EngineOpt = None,
+    tag: Annotated[str | None, typer.Option(help="Only prompts with this tag in their campaign file.")] = None,
+    country: Annotated[
+        str | None, typer.Option(help="Only this country (a campaign locale's `country`, or capture --country).")
+    ] = None,
+    locale: Annotated[
+        str | None, typer.Option(help="Only this locale: a browser locale (de-DE) or a campaign locale's name.")
+    ] = None,
+    by: Annotated[
+        SplitBy | None, typer.Option("--by", help="One report per campaign, country, locale or tag, one after another.")
+    ] = None,
     since: Annotated[str | None, typer.Option(help="Window: captures since 7d, 12h or an ISO date.")] = None,
     brands_file: Annotated[
         Path | None,
         typer.Option(
-            "--brands", help="Brand file (TOML): mention rate, share of voice, rank, bands, cited × mentioned."
+            "--brands",
+            help="Brand file (TOML): mention rate, share of voice, rank, bands, cited × mentioned "
+            "(default with --campaign: the campaign's own brands).",
         ),
     ] = None,
-    output_format: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = ReportFormat.table,
+    output_format: Annotated[
+        ReportFormat | None,
+        typer.Option(
+            "--format", "-f", help="Output format (default: from the -o suffix, else table).", show_default=False
+        ),
+    ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")] = None,
     top: Annotated[int, typer.Option(min=0, help="Domains and URLs per section (0: all).")] = 10,
     bootstrap: Annotated[
@@ -105,8 +142,10 @@ def report(
     """Per prompt × engine and per engine: citation rates (95% Wilson CI), citation share, retrieved vs cited,
     repeatability (Jaccard, change rate, persistence, repeat probability, rank stability), SERP overlap, runs
     needed; with --brands: mention rate, share of voice (both variants), rank, bands, cited × mentioned."""
+    output_format = format_for(output, output_format, SUFFIXES, ReportFormat.table)
+    if by is not None and output_format is ReportFormat.html:
+        raise ConfigError("--by writes several reports: use --format table, json or csv (or one HTML per filter)")
     brand_set = load_brands(brands_file) if brands_file else None
-    where = RunFilter(engine=engine, prompt=prompt, since=parse_since(since), campaign=campaign)
     options = Options(
         resamples=bootstrap,
         margin=margin,
@@ -117,18 +156,89 @@ def report(
     )
     with gc_paused():
         with open_store(db) as store:
-            result = build_report(store, where, brand_set, options)
+            check_filters(store, campaign=campaign, prompt=prompt, engine=engine)
+            contexts = run_contexts(store)
+            for what, value in (("tag", tag), ("country", country), ("locale", locale)):
+                known = split_values(contexts, what, stored_locales(store, contexts) if what == "locale" else ())
+                fold = str.casefold if what == "country" else str  # country codes in any case; tags as written
+                if value is not None and fold(value) not in {fold(k) for k in known}:
+                    raise ConfigError(f"{unknown_choice(what, value, known)} in {safe_url(store.url)}")
+            if brand_set is None and campaign is not None and (table := campaign_brands(store, campaign)):
+                brand_set = brands_from_table(table, origin=f"campaign {campaign}'s brands")
+                typer.echo(f"brands: campaign {campaign}'s own ({len(brand_set.brand)} brands)", err=True)
+            where = RunFilter(
+                engine=engine,
+                prompt=prompt,
+                since=parse_since(since),
+                campaign=campaign,
+                tag=tag,
+                country=country,
+                locale=locale,
+                scope=scope(contexts, tag=tag, country=country, locale=locale),
+            )
+            results: list[tuple[str | None, Report]] = []
+            if by is None:
+                results.append((None, build_report(store, where, brand_set, options)))
+            for value in _split_values(store, contexts, by):
+                narrowed = _narrowed(where, contexts, by, value) if by is not None else where
+                results.append((value, build_report(store, narrowed, brand_set, options)))
         if output is None:
-            _write(result, output_format, typer.get_text_stream("stdout"), to_terminal=True, wide=wide)
+            _write_all(results, by, output_format, typer.get_text_stream("stdout"), to_terminal=True, wide=wide)
             return
         try:
             with output.open("w", encoding="utf-8", newline="") as stream:
-                _write(result, output_format, stream, to_terminal=False, wide=wide)
+                _write_all(results, by, output_format, stream, to_terminal=False, wide=wide)
         except OSError as exc:
             raise ConfigError(f"cannot write {output}: {exc.strerror}") from exc
-    typer.echo(
-        f"{output_format.value} report of {sum(g.runs for g in result.groups)} runs written to {output}", err=True
-    )
+    runs = sum(g.runs for _, result in results for g in result.groups)
+    typer.echo(f"{output_format.value} report of {runs} runs written to {output}", err=True)
+
+
+def _narrowed(where: RunFilter, contexts: dict[int, RunContext], by: SplitBy, value: str) -> RunFilter:
+    """`where` with one more filter: the split's value."""
+    if by is SplitBy.campaign:
+        return replace(where, campaign=value)
+    tag = value if by is SplitBy.tag else where.tag
+    country = value if by is SplitBy.country else where.country
+    locale = value if by is SplitBy.locale else where.locale
+    found = scope(contexts, tag=tag, country=country, locale=locale)
+    return replace(where, tag=tag, country=country, locale=locale, scope=found)
+
+
+def _split_values(store: Store, contexts: dict[int, RunContext], by: SplitBy | None) -> list[str]:
+    if by is None:
+        return []
+    if by is SplitBy.campaign:
+        return sorted({c.campaign for c in contexts.values() if c.campaign})
+    return split_values(contexts, by.value, stored_locales(store, contexts) if by is SplitBy.locale else ())
+
+
+def _write_all(
+    results: list[tuple[str | None, Report]],
+    by: SplitBy | None,
+    output_format: ReportFormat,
+    stream: TextIO,
+    *,
+    to_terminal: bool,
+    wide: bool = False,
+) -> None:
+    """One report as it always was; split reports one after another, each named by its value."""
+    if by is None:
+        _write(results[0][1], output_format, stream, to_terminal=to_terminal, wide=wide)
+    elif output_format is ReportFormat.json:
+        splits = [{"value": value, **result.as_json()} for value, result in results]
+        stream.write(json.dumps({"by": by.value, "splits": splits}, ensure_ascii=False))
+        stream.write("\n")
+    elif output_format is ReportFormat.csv:
+        writer = csv.DictWriter(stream, fieldnames=(by.value, *CSV_COLUMNS), extrasaction="raise")
+        writer.writeheader()
+        for value, result in results:
+            writer.writerows({by.value: value, **row} for row in csv_rows(result))
+    else:
+        out = table_console(stream, to_terminal=to_terminal)
+        for value, result in results:
+            out.rule(f"{by.value} = {value}", align="left")
+            print_tables(result, out, wide=wide)
 
 
 def _write(
@@ -349,7 +459,8 @@ def _brands_tables(title: str, rows: list[BrandRow], *, wide: bool, plain: bool,
 
 
 def print_tables(result: Report, console: Console, *, wide: bool = False) -> None:
-    """Engine roll-ups first; then each prompt × engine in detail, or one line each when there are many.
+    """The prompts where our brand is invisible first, then engine roll-ups; then each prompt × engine in
+    detail, or one line each when there are many.
 
     By default the summaries keep the columns that fit a terminal of 80 columns; `wide` adds the rest
     (consecutive Jaccard, persistence, same set, RBO, cited/retrieved, SERP overlap, brand details) in a
@@ -358,6 +469,12 @@ def print_tables(result: Report, console: Console, *, wide: bool = False) -> Non
         console.print("no answered captures match")
         return
     layout: dict[str, Any] = {"plain": not console.is_terminal, "width": console.width}
+    invisible = result.invisible_prompts()
+    if invisible:
+        ours = next(b.brand for g in result.groups for b in g.brands or [] if b.ours)
+        console.print(f"Prompts where {ours} is invisible (named by no engine): {len(invisible)}", markup=False)
+        for prompt in invisible:
+            console.print(f"  - {prompt}", markup=False, soft_wrap=True)
     top = result.top
     title = "Per engine (rates pooled over prompts, repeatability averaged)"
     console.print(*_summary_tables(title, result.engines, wide=wide, **layout))
@@ -497,7 +614,11 @@ def _section_rows(level: str, s: Section, top: int | None) -> Iterator[dict[str,
 
 
 def csv_rows(result: Report) -> Iterator[dict[str, Any]]:
-    """One row per section summary, per domain, URL and brand: engine roll-ups first, then every group."""
+    """One row per prompt where our brand is invisible (kind `invisible`), then per section summary, domain, URL
+    and brand: engine roll-ups first, then every group."""
+    ours = next((b.brand for g in result.groups for b in g.brands or [] if b.ours), "")
+    for prompt in result.invisible_prompts():
+        yield {"level": "prompt", "prompt": prompt, "kind": "invisible", "item": ours}
     for s in result.engines:
         yield from _section_rows("engine", s, result.top)
     for s in result.groups:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.table import Table
 
 from citewatch.cli._options import DbOpt, SelectorsOpt, TraceOpt, open_store, use_selectors
-from citewatch.cli._render import console, progress_bar
+from citewatch.cli._render import console, errors, progress_bar
 from citewatch.config import get_settings
+from citewatch.errors import CitewatchError
 from citewatch.models import TraceMode
 
 if TYPE_CHECKING:
@@ -34,6 +35,12 @@ def run(
     wait: Annotated[bool, typer.Option(help="With --queue: wait for the workers and print the summary.")] = True,
     selectors: SelectorsOpt = None,
     trace: TraceOpt = TraceMode.on_failure,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout", min=1, help="With --queue: stop waiting when no job has finished for this many seconds."
+        ),
+    ] = 600.0,
     db: DbOpt = None,
 ) -> None:
     """Run a campaign slot: skips finished jobs, retries unfinished ones, exits 1 when something needs attention."""
@@ -47,7 +54,7 @@ def run(
     campaign = load_campaign(campaign_file)
     slot = slot or schedule_slot(campaign)
     db_url = db or get_settings().db_url
-    with open_store(db_url) as store:
+    with open_store(db_url, create=True) as store:
         planned = batch.plan(store, list(expand(campaign, slot)))
         jobs = batch.to_run(planned, only_failed=only_failed)
         if dry_run:
@@ -59,9 +66,11 @@ def run(
         )
         if not jobs:
             return
-        run_id = store.start_run(kind="campaign", campaign=campaign.name, label=slot, meta={"slot": slot})
+        run_id = store.start_run(
+            kind="campaign", campaign=campaign.name, label=slot, meta=run_meta(campaign, campaign_file, slot)
+        )
     if queue:
-        _run_queued(campaign, jobs, run_id=run_id, db_url=db_url, wait=wait)
+        _run_queued(campaign_file, campaign, jobs, run_id=run_id, db_url=db_url, wait=wait, timeout_s=timeout)
         return
     with progress_bar() as progress:
         task = progress.add_task(f"{campaign.name} {slot}", total=len(jobs))
@@ -88,28 +97,62 @@ def run(
         raise typer.Exit(1)
 
 
-def _run_queued(campaign: Campaign, jobs: list[Job], *, run_id: int, db_url: str, wait: bool) -> None:
+def run_meta(campaign: Campaign, campaign_file: Path, slot: str) -> dict[str, Any]:
+    """What a campaign run keeps about itself: queue workers read the campaign from here (their messages carry
+    only a job key), exports and reports its prompts' tags and its locales' countries, and reports its brands
+    (resolved now: a brand file is named relative to the campaign file)."""
+    from citewatch.analysis.brands import brands_from_table
+
+    meta: dict[str, Any] = {"slot": slot, "campaign": campaign.model_dump(mode="json")}
+    if campaign.brands is not None:
+        brands = brands_from_table(campaign.brands, origin=f"{campaign_file}: brands", base_dir=campaign_file.parent)
+        meta["brands"] = brands.model_dump(mode="json")
+    return meta
+
+
+def _run_queued(
+    campaign_file: Path, campaign: Campaign, jobs: list[Job], *, run_id: int, db_url: str, wait: bool, timeout_s: float
+) -> None:
     from citewatch import batch, queue  # Celery is only loaded for the distributed path
     from citewatch.batch import JobState
+    from citewatch.storage.db import safe_url
 
-    sent = queue.enqueue(queue.make_app(), campaign, jobs, run_id)
-    console.print(f"sent {sent} jobs to {queue.broker_url()}; workers store into {db_url}")
+    app = queue.make_app()
+    sent = queue.enqueue(app, db_url, jobs, run_id)
+    console.print(f"sent {sent} jobs to {safe_url(queue.broker_url())}; workers store into {safe_url(db_url)}")
     if not wait:
         return
+    if not queue.workers_answering(app):
+        errors.print("warning: no worker answers on the broker yet; start `citewatch worker` (the jobs wait)")
     with progress_bar() as progress, open_store(db_url) as store:
         task = progress.add_task(f"{campaign.name} (queued)", total=len(jobs))
+        finished, last_change = 0, time.monotonic()
         while True:
-            states = batch.plan(store, jobs)
-            finished = sum(state is not JobState.todo for _, state in states)
-            progress.update(task, completed=finished)
-            if finished == len(jobs):
+            outstanding = [job for job, state in batch.plan(store, jobs) if state is JobState.todo]
+            if len(jobs) - len(outstanding) != finished:
+                finished, last_change = len(jobs) - len(outstanding), time.monotonic()
+            progress.update(task, completed=finished, description=f"{campaign.name}: {len(outstanding)} outstanding")
+            if not outstanding:
                 break
+            if time.monotonic() - last_change > timeout_s:
+                progress.stop()
+                _gave_up(campaign_file, outstanding, timeout_s)
             time.sleep(QUEUE_POLL_S)
         report = batch.report_from_store(store, jobs)
         store.finish_run(run_id, status="attention" if report.needs_attention else "ok")
     _print_summary(report)
     if report.needs_attention:
         raise typer.Exit(1)
+
+
+def _gave_up(campaign_file: Path, outstanding: list[Job], timeout_s: float) -> NoReturn:
+    """Waiting ends with what is left: the jobs stay queued and a later run collects them."""
+    shown = ", ".join(job.key for job in outstanding[:5]) + (" ..." if len(outstanding) > 5 else "")
+    raise CitewatchError(
+        f"no job finished for {timeout_s:g} s, {len(outstanding)} still outstanding ({shown}); they stay queued: "
+        f"`citewatch run {campaign_file} --slot {outstanding[0].slot} --dry-run` shows what is left; "
+        "check that `citewatch worker` runs"
+    )
 
 
 def _print_plan(planned: list[tuple[Job, JobState]], jobs: list[Job]) -> None:

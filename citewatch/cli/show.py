@@ -18,10 +18,16 @@ def show(
     screenshot_dir: Annotated[
         Path, typer.Option("--screenshot-dir", help="Where the capture's screenshot (and trace, if kept) is written.")
     ] = Path("citewatch-artifacts"),
+    dom: Annotated[
+        bool, typer.Option("--dom", help="Print only the stored DOM (HTML), e.g. `show 5 --dom > page.html`.")
+    ] = False,
     db: DbOpt = None,
 ) -> None:
     """Print a stored capture: status, answer with [n] markers, citations, sources, screenshot and trace paths."""
     with open_store(db) as store:
+        if dom:  # the bytes as stored (load_snapshot says so when the page never loaded)
+            typer.get_binary_stream("stdout").write(store.load_snapshot(capture_id).html_bytes())
+            return
         record = store.get_capture(capture_id)
         extraction = store.latest_extraction(capture_id)
         names = {"screenshot": f"capture-{capture_id}.png", "trace": f"capture-{capture_id}-trace.zip"}

@@ -1,7 +1,11 @@
 """One capture attempt, in a fixed order of steps; whatever happens, what the page showed is kept.
 
 open page -> dismiss consent -> detect walls -> submit -> wait for the answer -> mark placeholders and citations ->
-expand sources -> mark sources -> save DOM, screenshot and network payloads.
+screenshot -> expand sources -> mark sources -> save DOM and network payloads.
+
+The screenshot is the evidence an analyst pastes, so it shows the answer as the reader saw it: it is taken
+before sources are opened (a tab, a dialog or a panel that covers the answer, such as Perplexity's Links tab).
+An attempt that fails before the answer gets its screenshot at the end, of whatever the page shows then.
 """
 
 from __future__ import annotations
@@ -77,8 +81,9 @@ def capture_once(
         recorder = steps.NetworkRecorder(page, scraper.network)
         error: CaptureError | None = None
         status = CaptureStatus.answered
+        shots: list[bytes | None] = []
         try:
-            _drive(page, scraper, target, clock)
+            _drive(page, scraper, target, clock, shots)
         except CaptureError as exc:
             error, status = exc, exc.status
         except PlaywrightTimeoutError as exc:
@@ -92,7 +97,7 @@ def capture_once(
                 error = TransientCaptureError(f"browser error: {_first_line(exc)}")
             status = error.status
         with clock.step("artifacts"):
-            html, screenshot = artifacts(page)
+            html, screenshot = artifacts(page, shots[0] if shots else None)
         network = recorder.records()
         trace, trace_notes = tracer.finish(failed=error is not None)
         answer_s = clock.timings.get("answer")
@@ -119,7 +124,7 @@ def capture_once(
         )
 
 
-def _drive(page: Page, scraper: ChatScraper, target: Target, clock: StepClock) -> None:
+def _drive(page: Page, scraper: ChatScraper, target: Target, clock: StepClock, shots: list[bytes | None]) -> None:
     with clock.step("open"):
         response = page.goto(scraper.start_url(target), wait_until="domcontentloaded")
         steps.check_response(response)
@@ -129,12 +134,14 @@ def _drive(page: Page, scraper: ChatScraper, target: Target, clock: StepClock) -
         steps.check_walls(page, scraper.name, scraper.login_wall)
     with clock.step("submit"):
         scraper.submit(page, target)
-    read_answer(page, scraper, target, clock)
+    read_answer(page, scraper, target, clock, shots)
 
 
-def read_answer(page: Page, scraper: ChatScraper, target: Target, clock: StepClock) -> None:
-    """The steps after the prompt is in: wait for the answer, mark the placeholders and citations, open
-    sources, mark them.
+def read_answer(
+    page: Page, scraper: ChatScraper, target: Target, clock: StepClock, shots: list[bytes | None] | None = None
+) -> None:
+    """The steps after the prompt is in: wait for the answer, mark the placeholders and citations, take the
+    answer's screenshot into `shots` (when given), open sources, mark them.
 
     Public so the real-DOM tests (tests/scrapers/test_real_dom.py) run these very steps on saved pages.
     """
@@ -146,23 +153,30 @@ def read_answer(page: Page, scraper: ChatScraper, target: Target, clock: StepClo
         # the engine's placeholders were displayed. A page too broken to mark keeps the wait's own error.
         with suppress(PlaywrightError):
             steps.mark_visibility(page, scraper.state_marks)
+    steps.mark_visibility(page, scraper.citation_marks)
+    if shots is not None:
+        with clock.step("screenshot"):
+            shots.append(_screenshot(page))
     with clock.step("sources"):
-        steps.mark_visibility(page, scraper.citation_marks)
         scraper.expand_sources(page)
         steps.mark_visibility(page, scraper.source_marks)
 
 
-def artifacts(page: Page) -> tuple[str | None, bytes | None]:
-    """The DOM and a screenshot, each taken on its own so a failed screenshot still leaves the DOM."""
+def artifacts(page: Page, screenshot: bytes | None = None) -> tuple[str | None, bytes | None]:
+    """The DOM, and a screenshot unless the answer's was taken already; each on its own, so a failed screenshot
+    still leaves the DOM (and the other way round)."""
     try:
         html: str | None = page.content()
     except PlaywrightError:
         html = None
+    return html, screenshot if screenshot is not None else _screenshot(page)
+
+
+def _screenshot(page: Page) -> bytes | None:
     try:
-        screenshot: bytes | None = page.screenshot(full_page=True, timeout=15_000)
+        return page.screenshot(full_page=True, timeout=15_000)
     except PlaywrightError:
-        screenshot = None
-    return html, screenshot
+        return None
 
 
 def _first_line(exc: Exception) -> str:

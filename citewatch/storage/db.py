@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -9,7 +10,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
-from citewatch.errors import StorageError
+from citewatch.errors import NoStore, StorageError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -38,7 +39,7 @@ def make_engine(url: str) -> Engine:
             return engine
         return create_engine(url, pool_pre_ping=True)
     except (ArgumentError, NoSuchModuleError) as exc:
-        raise StorageError(f"not a database URL citewatch can use: {url!r} ({exc})") from exc
+        raise StorageError(f"not a database URL citewatch can use: {safe_url(url)!r} ({exc})") from exc
 
 
 def alembic_config(url: str) -> Config:
@@ -65,6 +66,30 @@ def upgrade(url: str, engine: Engine | None = None) -> None:
     finally:
         if owned:
             engine.dispose()
+
+
+def require_store(url: str) -> None:
+    """`NoStore` unless `url` already holds a citewatch store, checked without creating anything: SQLite
+    creates a missing file on connect, and an empty PostgreSQL database would get the schema."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StorageError(f"not a database URL citewatch can use: {safe_url(url)!r} ({exc})") from exc
+    hint = "(a capture, a run or `citewatch db upgrade` creates one; check --db and CITEWATCH_DB_URL)"
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not Path(database).is_file():
+            raise NoStore(f"no database at {Path(database).resolve()} {hint}")
+        return
+    engine = make_engine(url)
+    try:
+        revision = current_revision(engine)
+    except OperationalError as exc:
+        raise StorageError(f"cannot reach the database at {safe_url(url)}: {first_line(exc)}") from exc
+    finally:
+        engine.dispose()
+    if revision is None:
+        raise NoStore(f"no citewatch store at {safe_url(url)} {hint}")
 
 
 def _migrate(url: str, engine: Engine) -> None:
@@ -99,12 +124,27 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
+_USERINFO_PASSWORD = re.compile(r"(://[^/:@]*:)[^/@]*@")
+
+
 def safe_url(url: str) -> str:
-    """The URL without its password, for messages."""
+    """The URL with `***` for its password, for messages (also a broker URL, or one that does not parse)."""
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
-        return url
+        return _USERINFO_PASSWORD.sub(r"\1***@", url)
+
+
+def shareable_url(url: str) -> str:
+    """The URL another process can open to reach the same store, with no password in it: a relative SQLite
+    path made absolute (a worker starts elsewhere), the password left to the opener (see `queue.job_store`)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StorageError(f"not a database URL citewatch can use: {safe_url(url)!r} ({exc})") from exc
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        parsed = parsed.set(database=str(Path(parsed.database).resolve()))
+    return parsed._replace(password=None).render_as_string(hide_password=False)
 
 
 def first_line(exc: Exception) -> str:

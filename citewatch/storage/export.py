@@ -16,12 +16,15 @@ from typing import IO, Any
 
 from sqlalchemy import Select, select
 
+from citewatch.analysis.brands import BrandSet
 from citewatch.storage import tables as t
+from citewatch.storage.context import RunContext, run_contexts
 from citewatch.storage.queries import latest_extractions
 from citewatch.storage.repository import Store
 from citewatch.storage.types import AwareDateTime
 
 BATCH = 1000
+JOB_KEY = "_job_key"  # selected for the country, not exported (the captures table has its own job_key)
 
 
 def _capture_columns() -> tuple[Any, ...]:
@@ -35,14 +38,25 @@ def _capture_columns() -> tuple[Any, ...]:
     )
 
 
+def _context_columns() -> tuple[Any, ...]:
+    """The capture's campaign, and its job key, which `stream` reads the country from and drops."""
+    return (t.Run.campaign, t.Capture.job_key.label(JOB_KEY))
+
+
 def _rows_of(row_table: type[t.Base], columns: tuple[str, ...]) -> AnySelect:
     latest = latest_extractions()
     return (
-        select(*_capture_columns(), t.ExtractionRow.extractor_version, *(getattr(row_table, c) for c in columns))
+        select(
+            *_capture_columns(),
+            t.ExtractionRow.extractor_version,
+            *(getattr(row_table, c) for c in columns),
+            *_context_columns(),
+        )
         .join(t.ExtractionRow, t.ExtractionRow.id == row_table.extraction_id)  # type: ignore[attr-defined]
         .join(latest, latest.c.id == t.ExtractionRow.id)
         .join(t.Capture, t.Capture.id == t.ExtractionRow.capture_id)
         .join(t.Prompt, t.Prompt.id == t.Capture.prompt_id)
+        .join(t.Run, t.Run.id == t.Capture.run_id)
         .order_by(t.Capture.id, row_table.position if hasattr(row_table, "position") else row_table.id)  # type: ignore[attr-defined]
     )
 
@@ -61,8 +75,10 @@ QUERIES: dict[str, AnySelect] = {
         t.Capture.answer_seconds,
         t.Capture.error,
         t.Capture.job_key,
+        *_context_columns(),
     )
     .join(t.Prompt, t.Prompt.id == t.Capture.prompt_id)
+    .join(t.Run, t.Run.id == t.Capture.run_id)
     .order_by(t.Capture.id),
     "citations": _rows_of(
         t.CitationRow,
@@ -97,19 +113,40 @@ QUERIES: dict[str, AnySelect] = {
         ),
     ),
     "mentions": _rows_of(t.MentionRow, ("text", "block_index", "char_start", "list_rank")),
+    "organic_results": _rows_of(t.OrganicResultRow, ("position", "url", "canonical_url", "domain", "title", "snippet")),
+    "search_queries": _rows_of(t.SearchQueryRow, ("position", "text")),
 }
 
 
-def stream(store: Store, table: str) -> tuple[list[str], Iterator[dict[str, Any]]]:
+def extra_columns(table: str) -> tuple[str, ...]:
+    """Columns `stream` adds to a table's own: the country and prompt tags from the run's campaign (see
+    `storage.context`), and on mentions the brand the highlighted text names (with a brand set)."""
+    if table == "runs":
+        return ()
+    return ("country", "tags", "brand") if table == "mentions" else ("country", "tags")
+
+
+def stream(store: Store, table: str, brands: BrandSet | None = None) -> tuple[list[str], Iterator[dict[str, Any]]]:
     """The column names and a lazy iterator of rows of one exported table."""
     query = QUERIES[table]
-    columns = [c.name for c in query.selected_columns]
+    selected = [c.name for c in query.selected_columns]
+    extra = extra_columns(table)
+    columns = [c for c in selected if c != JOB_KEY] + list(extra)
+    contexts = run_contexts(store) if extra else {}
 
     def rows() -> Iterator[dict[str, Any]]:
         with store.engine.connect() as connection:
             result = connection.execution_options(stream_results=True, yield_per=BATCH).execute(query)
-            for row in result:
-                yield dict(zip(columns, row, strict=True))
+            for values in result:
+                row = dict(zip(selected, values, strict=True))
+                if extra:
+                    context = contexts.get(row["run_id"], RunContext())
+                    row["country"] = context.country_of(row.pop(JOB_KEY))
+                    row["tags"] = ";".join(context.tags_of(row["prompt"]))
+                if "brand" in extra:
+                    named = brands.first_named(row["text"]) if brands is not None else None
+                    row["brand"] = named.name if named else None
+                yield row
 
     return columns, rows()
 
@@ -151,7 +188,8 @@ def write_parquet(table: str, rows: Iterator[dict[str, Any]], path: Path) -> int
     import pyarrow as pa  # only this format needs Arrow
     import pyarrow.parquet as pq
 
-    schema = pa.schema([(c.name, _arrow_type(c.type)) for c in QUERIES[table].selected_columns])
+    own = [(c.name, _arrow_type(c.type)) for c in QUERIES[table].selected_columns if c.name != JOB_KEY]
+    schema = pa.schema(own + [(name, pa.string()) for name in extra_columns(table)])
     count = 0
     with pq.ParquetWriter(str(path), schema) as writer:
         while batch := list(islice(rows, BATCH)):

@@ -33,6 +33,23 @@ class RunFilter:
     prompt: str | None = None  # exact prompt text
     since: datetime | None = None  # captures started at or after
     campaign: str | None = None  # the campaign name its run recorded (`runs.campaign`)
+    tag: str | None = None  # a tag of its prompt in the campaign its run stored
+    country: str | None = None  # its locale's country (see `storage.context`)
+    locale: str | None = None  # its browser locale, or its campaign locale's name
+    scope: Any = None  # the SQL condition `storage.context.scope` made of tag, country and locale
+
+    @property
+    def labels(self) -> dict[str, str | None]:
+        """The filters as a report states them."""
+        return {
+            "campaign": self.campaign,
+            "engine": self.engine,
+            "prompt": self.prompt,
+            "since": self.since.isoformat() if self.since else None,
+            "tag": self.tag,
+            "country": self.country,
+            "locale": self.locale,
+        }
 
 
 # Every report query sorts its rows in this order, so readers can merge them run by run in one pass.
@@ -48,12 +65,18 @@ def _answered(query: AnySelect, latest: Any, where: RunFilter) -> AnySelect:
     )
     if where.engine is not None:
         query = query.where(t.Capture.engine == where.engine)
+    if where.prompt is not None or where.scope is not None:
+        query = query.join(t.Prompt, t.Prompt.id == t.Capture.prompt_id)
     if where.prompt is not None:
-        query = query.join(t.Prompt, t.Prompt.id == t.Capture.prompt_id).where(t.Prompt.text == where.prompt)
+        query = query.where(t.Prompt.text == where.prompt)
     if where.since is not None:
         query = query.where(t.Capture.started_at >= where.since)
+    if where.campaign is not None or where.scope is not None:
+        query = query.join(t.Run, t.Run.id == t.Capture.run_id)
     if where.campaign is not None:
-        query = query.join(t.Run, t.Run.id == t.Capture.run_id).where(t.Run.campaign == where.campaign)
+        query = query.where(t.Run.campaign == where.campaign)
+    if where.scope is not None:
+        query = query.where(where.scope)
     return query
 
 
@@ -153,3 +176,12 @@ def answer_parts() -> tuple[Any, ...]:
     """What brand matching reads of an answer besides its citations: the text, its blocks and the names the
     engine highlighted (the last two picked out of the stored record, which is not read whole)."""
     return (t.ExtractionRow.answer_text, t.ExtractionRow.data[("answer", "blocks")], t.ExtractionRow.data["mentions"])
+
+
+def stored_names() -> dict[str, AnySelect]:
+    """For each report filter, the values the store holds (what an unknown filter's message lists)."""
+    return {
+        "campaign": select(t.Run.campaign).where(t.Run.campaign.is_not(None)).distinct().order_by(t.Run.campaign),
+        "engine": select(t.Capture.engine).distinct().order_by(t.Capture.engine),
+        "prompt": select(t.Prompt.text).order_by(t.Prompt.text),
+    }

@@ -116,6 +116,12 @@ class Store:
             session.flush()
             return run.id
 
+    def run_meta(self, run_id: int) -> dict[str, Any] | None:
+        """What `start_run` recorded about the run (`meta`); None when there is no such run."""
+        with self._session() as session:
+            run = session.get(t.Run, run_id)
+            return None if run is None else dict(run.meta)
+
     def finish_run(self, run_id: int, *, status: str) -> None:
         with self._session() as session:
             session.execute(update(t.Run).where(t.Run.id == run_id).values(status=status, finished_at=_now()))
@@ -218,8 +224,9 @@ class Store:
         run_id: int | None = None,
         status: str | None = None,
         limit: int | None = None,
+        newest_first: bool = False,
     ) -> list[CaptureRecord]:
-        query = select(t.Capture).order_by(t.Capture.id)
+        query = select(t.Capture).order_by(t.Capture.id.desc() if newest_first else t.Capture.id)
         if engine is not None:
             query = query.where(t.Capture.engine == engine)
         if run_id is not None:

@@ -157,17 +157,24 @@ def test_brand_file_round_trip(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        ({"brand": [{"name": "Acme", "colour": "red"}]}, "test: brand.0.colour: Extra inputs are not permitted"),
+        ({"brand": [{"name": "Acme", "colour": "red"}]}, "test: brand[1].colour: Extra inputs are not permitted"),
         ({"brand": [{"name": "Acme"}, {"name": "Bolt", "aliases": ["ACME"]}]}, "'acme' names both 'Acme' and 'Bolt'"),
-        ({"brand": [{"name": "Acme", "aliases": [" "]}]}, "brand.0.aliases: Value error, names must not be blank"),
-        ({"brand": [{"name": "Acme", "domains": ["localhost"]}]}, "brand.0.domains: Value error, not a domain"),
+        ({"brand": [{"name": "Acme", "aliases": [" "]}]}, "brand[1].aliases: Value error, names must not be blank"),
+        ({"brand": [{"name": "Acme", "domains": ["localhost"]}]}, "brand[1].domains: Value error, not a domain"),
         ({"brand": []}, "test: brand: List should have at least 1 item"),
         ({"brands": []}, "test: brand: Field required"),
     ],
 )
 def test_brand_table_errors_name_the_key(table: dict, message: str) -> None:
-    with pytest.raises(ConfigError, match=message.replace(".", r"\.")):
+    with pytest.raises(ConfigError, match=message.replace(".", r"\.").replace("[", r"\[")):
         brands_from_table(table, origin="test")
+
+
+def test_brand_file_errors_name_the_line_and_count_from_one(tmp_path: Path) -> None:
+    path = tmp_path / "brands.toml"
+    path.write_text('[[brand]]\nname = "Acme"\n\n[[brand]]\nname = "Bolt"\naliases = [" "]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"brands\.toml: line 6, brand\[2\]\.aliases: Value error, names must"):
+        load_brands(path)
 
 
 def test_brand_file_errors(tmp_path: Path) -> None:

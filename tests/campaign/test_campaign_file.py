@@ -87,8 +87,8 @@ def test_errors_name_the_key_and_line() -> None:
         parse_campaign(bad, origin="c.toml")
     message = str(excinfo.value)
     assert message.startswith("c.toml: ")
-    assert "prompts.1.text: Field required" in message
-    assert "line 12, prompts.1.txt: Extra inputs are not permitted" in message
+    assert "prompts[2].text: Field required" in message  # positions count from 1, as a reader counts
+    assert "line 12, prompts[2].txt: Extra inputs are not permitted" in message
     assert "line 17, engines.perplexity.min_delay_s" in message
 
 
@@ -111,6 +111,40 @@ def test_a_prompt_may_only_name_campaign_engines() -> None:
         parse_campaign(GOOD.replace('engines = ["perplexity"]', 'engines = ["bing"]'))
 
 
+def test_an_engine_typo_names_its_line_and_the_closest_engine() -> None:
+    with pytest.raises(ConfigError) as excinfo:
+        parse_campaign(GOOD.replace("[engines.second]", "[engines.Perplexty]"), origin="c.toml")
+    message = str(excinfo.value)
+    line = GOOD.splitlines().index("[engines.second]") + 1
+    assert (
+        f"line {line}, engines.Perplexty: Value error, unknown engine 'Perplexty'; did you mean perplexity?" in message
+    )
+
+
+@pytest.mark.parametrize("text", ['""', '"   "', '"\\n\\t"'])
+def test_an_empty_prompt_is_rejected_with_its_line(text: str) -> None:
+    with pytest.raises(ConfigError, match=r"line 8, prompts\[1\]\.text: Value error, a prompt needs some text"):
+        parse_campaign(GOOD.replace('text = "best CRM for SaaS startups"', f"text = {text}"))
+
+
+def test_slots_are_computed_in_the_campaign_time_zone() -> None:
+    """Mondays 03:00 in Berlin is 02:00Z in winter: a run started by that timer at 03:00 Berlin time belongs to
+    that Monday's slot, not the week before's (as it did when the slot was computed in UTC)."""
+    weekly = GOOD.replace('schedule = "0 3 * * *"', 'schedule = "0 3 * * 1"\ntimezone = "Europe/Berlin"')
+    campaign = parse_campaign(weekly)
+    fired = datetime(2026, 11, 23, 2, 0, 5, tzinfo=UTC)  # Monday 03:00:05 in Berlin
+    assert schedule_slot(campaign, fired) == "2026-11-23T02:00Z"
+    summer = datetime(2026, 6, 1, 1, 0, 5, tzinfo=UTC)  # Monday 03:00:05 CEST
+    assert schedule_slot(campaign, summer) == "2026-06-01T01:00Z"
+    daily = parse_campaign(GOOD.replace('schedule = "0 3 * * *"', 'timezone = "Asia/Tokyo"'))
+    assert schedule_slot(daily, datetime(2026, 11, 22, 20, 0, tzinfo=UTC)) == "2026-11-23"  # already the 23rd
+
+
+def test_an_unknown_time_zone_is_rejected() -> None:
+    with pytest.raises(ConfigError, match="timezone: Value error, not a time zone: 'Europe/Berln'"):
+        parse_campaign(GOOD.replace('schedule = "0 3 * * *"', 'timezone = "Europe/Berln"'))
+
+
 def test_slots_follow_the_schedule() -> None:
     campaign = parse_campaign(GOOD)
     assert schedule_slot(campaign, datetime(2026, 11, 22, 11, 5, tzinfo=UTC)) == "2026-11-22T03:00Z"
@@ -130,7 +164,8 @@ def test_brands_inline_or_from_a_file_are_validated(tmp_path: Path) -> None:
     path.write_text(GOOD + '\n[brands]\nfile = "brands.toml"\n')
     assert load_campaign(path).brands == {"file": "brands.toml"}
     inline = GOOD + '\n[[brands.brand]]\nname = "Acme"\n[[brands.brand]]\nname = "Bolt"\nalias = ["B"]\n'
-    with pytest.raises(ConfigError, match=r"brands: brand.1.alias: Extra inputs are not permitted"):
+    line = len((GOOD + "\n[[brands.brand]]\nname = 'Acme'\n[[brands.brand]]\nname = 'Bolt'\n").splitlines()) + 1
+    with pytest.raises(ConfigError, match=rf"brands: line {line}, brand\[2\]\.alias: Extra inputs are not permitted"):
         parse_campaign(inline)
     (tmp_path / "brands.toml").unlink()
     with pytest.raises(ConfigError, match="cannot read brand file"):

@@ -101,5 +101,6 @@ def test_an_invalid_campaign_is_one_clear_line(cli, tmp_path) -> None:
     done = cli("run", str(path))
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
-        f"error: {path}: line 2, prompts.0.text: Field required; line 3, prompts.0.txt: Extra inputs are not permitted"
+        f"error: {path}: line 2, prompts[1].text: Field required; "
+        "line 3, prompts[1].txt: Extra inputs are not permitted"
     ]

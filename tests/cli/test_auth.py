@@ -29,3 +29,26 @@ def test_auth_saves_a_private_session_that_capture_uses(cli, perplexity, tmp_pat
     assert shown["capture"]["account"] == "logged_in"
     for value in cookies.values():
         assert value not in captured.stdout + captured.stderr
+
+
+def test_auth_without_a_display_says_how_to_run_it(cli, cli_env) -> None:
+    cli_env.pop("DISPLAY", None)
+    cli_env.pop("WAYLAND_DISPLAY", None)
+    done = cli("auth", "perplexity", timeout=60)
+    assert done.returncode == 1
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("error: no display for the login window: run `xvfb-run -a citewatch auth perplexity`")
+
+
+def test_auth_with_stdin_closed_ends_with_one_line(cli, perplexity) -> None:
+    done = cli("auth", "perplexity", "--headless", "--base-url", f"{perplexity.url}/?scenario=consent", stdin="")
+    assert done.returncode == 1
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("error: standard input is closed"), done.stderr
+
+
+def test_an_empty_session_is_never_saved(cli, perplexity, tmp_path: Path) -> None:
+    done = cli("auth", "perplexity", "--headless", "--base-url", f"{perplexity.url}/", stdin="\n")
+    assert done.returncode == 1, done.stdout
+    assert "nothing saved" in done.stderr and "now use it" not in done.stdout
+    assert not (tmp_path / "config" / "auth" / "perplexity.json").exists()

@@ -25,9 +25,11 @@ def test_capture_prints_the_citation_table_then_show_and_replay(cli, perplexity,
     assert captured.returncode == 0, captured.stdout + captured.stderr
     assert "capture 1: perplexity · answered" in captured.stdout
     assert "capture 2: perplexity · answered" in captured.stdout
-    for header in ("label", "domain", "title", "visible"):
-        assert header in captured.stdout
+    # repeated captures: one line each, the domains they cited, and the stability line last (no full tables)
+    assert "visible" not in captured.stdout
     assert "Cited domains over 2 runs" in captured.stdout and "2/2" in captured.stdout
+    assert captured.stdout.index("Cited domains") < captured.stdout.index("Stability over 2 runs")
+    assert captured.stdout.rstrip().splitlines()[-1] == "citations of one capture in full: citewatch show ID"
 
     shown = cli("show", "1")
     assert shown.returncode == 0, shown.stderr
@@ -118,7 +120,7 @@ def test_extract_json_is_the_extraction_record(cli, tmp_path: Path) -> None:
     ("args", "message"),
     [
         (("extract", "perplexity", "missing.html"), "error: cannot read missing.html"),
-        (("show", "42"), "error: no capture with id 42"),
+        (("show", "42"), "error: no database at "),
         (("replay",), "error: say which captures to replay"),
         (("show", "1", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/x"), "error: cannot"),
     ],
@@ -128,6 +130,12 @@ def test_errors_are_one_line(cli, args: tuple[str, ...], message: str) -> None:
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(message), done.stderr
+
+
+def test_an_unknown_capture_id_is_one_line(cli) -> None:
+    assert cli("db", "upgrade").returncode == 0
+    done = cli("show", "42")
+    assert done.returncode == 1 and done.stderr.startswith("error: no capture with id 42"), done.stderr
 
 
 def test_verbose_shows_the_traceback(cli) -> None:
@@ -153,8 +161,24 @@ def test_schedule_prints_cron_and_systemd(cli, tmp_path: Path) -> None:
     done = cli("schedule", str(campaign))
     assert done.returncode == 0, done.stderr
     assert "30 6 * * 1-5 cd " in done.stdout and " run " in done.stdout
-    assert "OnCalendar=Mon..Fri *-*-* 6:30:00" in done.stdout
+    assert "CRON_TZ=UTC\n30 6 * * 1-5 cd " in done.stdout
+    assert "OnCalendar=Mon..Fri *-*-* 6:30:00 UTC" in done.stdout
     assert "citewatch-crm.timer" in done.stdout
+
+
+def test_schedule_fires_in_the_campaign_time_zone_and_keeps_the_store(cli, tmp_path: Path) -> None:
+    campaign = tmp_path / "c.toml"
+    campaign.write_text(
+        'name = "crm"\nschedule = "0 3 * * 1"\ntimezone = "Europe/Berlin"\n[[prompts]]\ntext = "x"\n'
+        "[engines.perplexity]\n"
+    )
+    done = cli("schedule", str(campaign), "--db", "postgresql+psycopg://cw:db-secret@db-host/citewatch")
+    assert done.returncode == 0, done.stderr
+    assert "CRON_TZ=Europe/Berlin\n0 3 * * 1 cd " in done.stdout
+    assert "OnCalendar=Mon *-*-* 3:0:00 Europe/Berlin" in done.stdout
+    assert done.stdout.count("--db postgresql+psycopg://cw@db-host/citewatch") == 2  # crontab and ExecStart
+    assert "db-secret" not in done.stdout
+    assert "~/.pgpass" in done.stdout
 
 
 def test_export_streams_csv_and_jsonl(cli, perplexity, tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from citewatch.cli.demo import stability_line
+from citewatch.cli._render import stability_line
 from citewatch.models import Citation, CitationKind, Extraction, ExtractionStatus
 
 

@@ -81,5 +81,58 @@ def test_errors_are_one_line(cli: Cli, db_url: str, tmp_path: Path) -> None:
     assert bad.returncode == 1 and bad.stderr.startswith("error: --since takes") and "Traceback" not in bad.stderr
     missing = cli("report", "--brands", str(tmp_path / "none.toml"))
     assert missing.returncode == 1 and "cannot read brand file" in missing.stderr
-    empty = cli("report", "--engine", "gemini")
+    empty = cli("report", "--since", "2099-01-01")
     assert empty.returncode == 0 and "no answered captures match" in empty.stdout
+
+
+def test_a_filter_naming_nothing_stored_is_an_error_naming_what_is(cli: Cli, db_url: str) -> None:
+    """`report --campaign weekly-crm` on a store whose campaign is `weekly` wrote a header-only CSV, exit 0."""
+    _fill(db_url)
+    for args, line in [
+        (
+            ("--campaign", "weekly-crm"),
+            "error: unknown campaign 'weekly-crm'; did you mean weekly? (known: weekly) in ",
+        ),
+        (("--prompt", "CRM"), "error: unknown prompt 'CRM'; did you mean crm? (known: crm, shoes) in "),
+        (("--engine", "Gemini"), "error: no gemini captures in "),
+    ]:
+        done = cli("report", *args, "--format", "csv")
+        assert done.returncode == 1, done.stdout
+        assert done.stderr.startswith(line) and len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert done.stdout == ""
+
+
+def test_the_output_suffix_picks_the_format(cli: Cli, db_url: str, tmp_path: Path) -> None:
+    _fill(db_url)
+    assert cli("report", "-o", str(tmp_path / "r.json")).returncode == 0
+    assert json.loads((tmp_path / "r.json").read_text())["filters"]["campaign"] is None
+    assert cli("report", "-o", str(tmp_path / "r.csv")).returncode == 0
+    assert (tmp_path / "r.csv").read_text().startswith("level,engine,prompt,runs,kind,")
+    assert cli("report", "-o", str(tmp_path / "r.html")).returncode == 0
+    assert (tmp_path / "r.html").read_text().startswith("<!doctype html>")
+    clash = cli("report", "-o", str(tmp_path / "x.json"), "--format", "html")
+    assert clash.returncode == 1 and "--format html does not match" in clash.stderr
+    assert not (tmp_path / "x.json").exists()
+    assert cli("export", "-t", "citations", "-o", str(tmp_path / "c.parquet")).returncode == 0
+    assert (tmp_path / "c.parquet").read_bytes()[:4] == b"PAR1"
+    assert cli("export", "-t", "citations", "-o", str(tmp_path / "c.csv")).returncode == 0
+    assert (tmp_path / "c.csv").read_text().startswith("capture_id,")
+    clash = cli("export", "-o", str(tmp_path / "c.parquet"), "--format", "jsonl")
+    assert clash.returncode == 1 and "does not match" in clash.stderr
+
+
+def test_reading_commands_never_create_a_store(cli: Cli, tmp_path: Path) -> None:
+    typo = tmp_path / "citewatch-demo.bd"
+    for args in (
+        ("report", "--db", f"sqlite:///{typo}"),
+        ("export", "--table", "runs", "--db", f"sqlite:///{typo}"),
+        ("show", "1", "--db", f"sqlite:///{typo}"),
+        ("replay", "--all", "--db", f"sqlite:///{typo}"),
+        ("report",),  # the default store, in an empty folder
+    ):
+        done = cli(*args)
+        assert done.returncode == 1, (args, done.stdout)
+        assert done.stderr.startswith("error: no database at "), done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+    assert not typo.exists()
+    assert not (tmp_path / "citewatch.db").exists()

@@ -40,5 +40,7 @@ def test_engine_reads_its_selectors_from_its_data_file(name: str) -> None:
 
 
 def test_unknown_engine_lists_the_known_ones() -> None:
-    with pytest.raises(UnknownEngine, match=r"unknown engine 'bing'; known: .*perplexity"):
+    with pytest.raises(UnknownEngine, match=r"unknown engine 'bing' \(known: .*perplexity\)"):
         get_engine("bing")
+    with pytest.raises(UnknownEngine, match=r"unknown engine 'gemnii'; did you mean gemini\? \(known: chatgpt, "):
+        get_engine("gemnii")

@@ -140,3 +140,30 @@ def test_network_payload_is_json_events(store, capture, replica) -> None:
         json.loads(line[5:]) for line in body.splitlines() if line.startswith("data:") and line[5:].strip() != "{}"
     ]
     assert events[-1]["status"] == "COMPLETED"
+
+
+def test_the_stored_screenshot_shows_the_answer_not_the_links_tab(store, capture, replica, monkeypatch) -> None:
+    """The screenshot an analyst pastes is the answer view: at the moment the stored one was taken, the answer
+    was on screen and the Links tab's panel was not (the Links tab, opened for the sources, hides the answer)."""
+    from playwright.sync_api import Page
+
+    from citewatch.scrapers.perplexity import SCRAPER
+
+    taken: list[tuple[bytes, bool, bool]] = []
+    screenshot = Page.screenshot
+
+    def recording(self: Page, **kwargs: object) -> bytes:
+        shot = screenshot(self, **kwargs)
+        answer = self.locator(SCRAPER.answer).first.is_visible()
+        links = self.locator('[role="tabpanel"][id$="-content-sources"]').first.is_visible()
+        taken.append((shot, answer, links))
+        return shot
+
+    monkeypatch.setattr(Page, "screenshot", recording)
+    summary = capture(replica("perplexity"))
+    assert summary.status is CaptureStatus.answered, summary.error
+    stored = store.artifact_bytes(store.get_capture(summary.capture_id).artifacts["screenshot"])
+    states = [(answer, links) for shot, answer, links in taken if shot == stored]
+    assert states == [(True, False)], f"the stored screenshot was taken with (answer, links) visible = {states}"
+    # and the DOM kept is the one after the Links tab opened, so the sources are still extracted
+    assert summary.extraction is not None and summary.extraction.sources
