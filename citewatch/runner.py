@@ -113,7 +113,7 @@ def capture_with_retries(
                 )
                 outcome = capture_once(session, scraper, target)
                 store.finish_capture(capture_id, outcome.result)
-                attempts.append(_extract_and_save(store, capture_id, outcome.result.status, outcome.error, target))
+                attempts.append(_extract_and_save(store, capture_id, outcome.result.status, outcome.error))
                 if isinstance(outcome.error, TransientCaptureError):
                     raise outcome.error
     except TransientCaptureError:
@@ -121,8 +121,19 @@ def capture_with_retries(
     return attempts[-1]
 
 
+def extract_stored(store: Store, capture_id: int) -> CaptureSummary:
+    """Extract a capture stored by a process that died before extracting it."""
+    record = store.get_capture(capture_id)
+    return _extract_and_save(store, capture_id, CaptureStatus(record.status), None, error_text=record.error)
+
+
 def _extract_and_save(
-    store: Store, capture_id: int, captured: CaptureStatus, error: CaptureError | None, target: Target
+    store: Store,
+    capture_id: int,
+    captured: CaptureStatus,
+    error: CaptureError | None,
+    *,
+    error_text: str | None = None,
 ) -> CaptureSummary:
     snapshot = store.load_snapshot(capture_id) if store.get_capture(capture_id).artifacts.get("dom") else None
     extraction = extract_snapshot(snapshot) if snapshot else None
@@ -135,9 +146,9 @@ def _extract_and_save(
     return CaptureSummary(
         capture_id=capture_id,
         engine=record.engine,
-        prompt=target.prompt,
+        prompt=record.prompt,
         attempt=record.attempt,
         status=status,
-        error=str(error) if error else None,
+        error=str(error) if error else error_text,
         extraction=extraction,
     )

@@ -39,6 +39,7 @@ def run(
     from citewatch.campaign import expand, load_campaign, schedule_slot
     from citewatch.runner import RetryPolicy
     from citewatch.scrapers.browser import BrowserOptions
+    from citewatch.storage import owners
 
     campaign = load_campaign(campaign_file)
     slot = slot or schedule_slot(campaign)
@@ -55,7 +56,10 @@ def run(
         )
         if not jobs:
             return
-        run_id = store.start_run(kind="campaign", campaign=campaign.name, label=slot, meta={"slot": slot})
+        store.interrupt_dead_runs(campaign.name)
+        # the process that will finish the run owns it, so a later run can tell it died (not with --no-wait)
+        owner = {} if queue and not wait else {"owner": owners.this_process()}
+        run_id = store.start_run(kind="campaign", campaign=campaign.name, label=slot, meta={"slot": slot, **owner})
     if queue:
         _run_queued(campaign, jobs, run_id=run_id, db_url=db_url, wait=wait)
         return
@@ -63,7 +67,7 @@ def run(
         task = progress.add_task(f"{campaign.name} {slot}", total=len(jobs))
 
         def advance(outcome: JobOutcome) -> None:
-            if outcome.status not in batch.SUCCESS:
+            if outcome.status not in batch.SUCCESS and not outcome.elsewhere:
                 label = outcome.status.value if outcome.status else "skipped"
                 progress.console.print(f"[yellow]{outcome.job.engine} · {label}[/] · {outcome.error or ''}")
             progress.advance(task)
@@ -75,6 +79,7 @@ def run(
             run_id=run_id,
             options=BrowserOptions(headless=not headed),
             policy=RetryPolicy(max_attempts=get_settings().max_attempts),
+            wanted=batch.wanted_states(only_failed=only_failed),
             on_outcome=advance,
         )
     with open_store(db_url) as store:
