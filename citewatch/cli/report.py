@@ -21,6 +21,7 @@ from citewatch.analysis.report import BrandRow, ItemRow, Options, Report, Sectio
 from citewatch.cli._options import DbOpt, EngineOpt, open_store
 from citewatch.cli._render import console
 from citewatch.errors import ConfigError
+from citewatch.storage.export import replaced_on_success, spreadsheet_safe
 from citewatch.storage.queries import RunFilter
 
 DETAIL_GROUPS = 20  # above this many prompt × engine groups the table shows one line per group
@@ -41,7 +42,10 @@ def parse_since(value: str | None, now: datetime | None = None) -> datetime | No
     now = now or datetime.now(UTC)
     units = {"d": "days", "h": "hours"}
     if value[-1:] in units and value[:-1].isdigit():
-        return now - timedelta(**{units[value[-1]]: int(value[:-1])})
+        try:
+            return now - timedelta(**{units[value[-1]]: int(value[:-1])})
+        except OverflowError as exc:  # further back than datetime reaches (year 1)
+            raise ConfigError(f"--since {value} reaches back before year 1") from exc
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
@@ -77,6 +81,12 @@ def report(
     margin: Annotated[
         float, typer.Option(min=0.01, max=0.5, help="Runs-needed hint: the ± half-width wanted for rates.")
     ] = 0.10,
+    raw_csv: Annotated[
+        bool,
+        typer.Option(
+            "--raw-csv", help="CSV cells exactly as stored: no ' before cells a spreadsheet would run as formulas."
+        ),
+    ] = False,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -102,11 +112,11 @@ def report(
         with open_store(db) as store:
             result = build_report(store, where, brand_set, options)
         if output is None:
-            _write(result, output_format, typer.get_text_stream("stdout"), to_terminal=True)
+            _write(result, output_format, typer.get_text_stream("stdout"), to_terminal=True, raw_csv=raw_csv)
             return
         try:
-            with output.open("w", encoding="utf-8", newline="") as stream:
-                _write(result, output_format, stream, to_terminal=False)
+            with replaced_on_success(output) as path, path.open("w", encoding="utf-8", newline="") as stream:
+                _write(result, output_format, stream, to_terminal=False, raw_csv=raw_csv)
         except OSError as exc:
             raise ConfigError(f"cannot write {output}: {exc.strerror}") from exc
     typer.echo(
@@ -114,7 +124,9 @@ def report(
     )
 
 
-def _write(result: Report, output_format: ReportFormat, stream: TextIO, *, to_terminal: bool) -> None:
+def _write(
+    result: Report, output_format: ReportFormat, stream: TextIO, *, to_terminal: bool, raw_csv: bool = False
+) -> None:
     if output_format is ReportFormat.json:
         # `json.dump` streams through the pure-Python encoder; `dumps` encodes in C, several times faster.
         stream.write(json.dumps(result.as_json(), ensure_ascii=False))
@@ -122,7 +134,8 @@ def _write(result: Report, output_format: ReportFormat, stream: TextIO, *, to_te
     elif output_format is ReportFormat.csv:
         writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS, extrasaction="raise")
         writer.writeheader()
-        writer.writerows(csv_rows(result))
+        rows = csv_rows(result)
+        writer.writerows(rows if raw_csv else ({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows))
     elif output_format is ReportFormat.html:
         stream.write(render_html(result))
     else:

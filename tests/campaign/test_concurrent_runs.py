@@ -70,7 +70,9 @@ def test_a_capture_stored_but_never_extracted_is_extracted_by_the_next_run(
         )
         store.finish_capture(
             capture_id,
-            CaptureResult(engine="perplexity", status=CaptureStatus.answered, started_at=now, finished_at=now, html=page),
+            CaptureResult(
+                engine="perplexity", status=CaptureStatus.answered, started_at=now, finished_at=now, html=page
+            ),
         )
     resumed = cli("run", str(path), "--slot", "s2")
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr

@@ -34,7 +34,9 @@ def test_two_processes_opening_a_new_file_at_once_both_succeed(tmp_path: Path) -
     for trial in range(3):
         url = f"sqlite:///{tmp_path / f'race{trial}.db'}"
         racers = [
-            subprocess.Popen([sys.executable, "-c", OPEN, url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            subprocess.Popen(
+                [sys.executable, "-c", OPEN, url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
             for _ in range(2)
         ]
         results = [racer.communicate(timeout=120) for racer in racers]
