@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from citewatch.campaign import Campaign, Job
+from citewatch.config import get_settings
 from citewatch.engines import get_engine
 from citewatch.errors import StorageError
 from citewatch.extract.contracts import ENGINE_CHANGED
@@ -204,7 +205,7 @@ class Worker:
         attempts = job_attempts(self.store, job.key)
         state = stored_state(self.store, attempts)
         if state is JobState.unextracted:
-            extracted = extract_stored(self.store, attempts[-1].id)
+            extracted = extract_stored(self.store, attempts[-1].id, get_settings().extract_budget_s)
             return JobOutcome(job, extracted.status, extracted.capture_id, extracted.error, extracted.engine_changed)
         if state not in wanted:  # another process ended it after this run planned it
             last = attempts[-1]
@@ -220,6 +221,7 @@ class Worker:
             policy=policy,
             job_key=job.key,
             first_attempt=len(attempts) + 1,
+            extract_budget_s=get_settings().extract_budget_s,
         )
         return JobOutcome(job, summary.status, summary.capture_id, summary.error, summary.engine_changed)
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from citewatch.errors import CitewatchError
 from citewatch.extract import extract_snapshot
 from citewatch.models import Extraction
 from citewatch.scrapers.browser import BrowserOptions, open_browser
@@ -31,6 +32,7 @@ class Change:
     sources_removed: list[str] = field(default_factory=list)
     answer_changed: bool = False
     stored: bool = False
+    error: str | None = None  # the capture could not be replayed (unreadable artifact, refused by the store)
 
     @property
     def changed(self) -> bool:
@@ -73,15 +75,19 @@ def diff(capture_id: int, previous: Extraction | None, current: Extraction) -> C
 def replay(store: Store, capture_ids: list[int]) -> Iterator[Change]:
     """Re-extract each capture; a new extraction row is stored when the version or the record differs."""
     for capture_id in capture_ids:
-        record = store.get_capture(capture_id)
-        if "dom" not in record.artifacts:
+        try:
+            record = store.get_capture(capture_id)
+            if "dom" not in record.artifacts:
+                continue
+            previous = store.latest_extraction(capture_id)
+            current = extract_snapshot(store.load_snapshot(capture_id))
+            change = diff(capture_id, previous, current)
+            if previous != current:
+                store.save_extraction(capture_id, current)
+                change = replace(change, stored=True)
+        except CitewatchError as exc:  # one bad capture is reported; the others are still replayed
+            yield Change(capture_id, "?", None, "", error=str(exc))
             continue
-        previous = store.latest_extraction(capture_id)
-        current = extract_snapshot(store.load_snapshot(capture_id))
-        change = diff(capture_id, previous, current)
-        if previous != current:
-            store.save_extraction(capture_id, current)
-            change = replace(change, stored=True)
         yield change
 
 

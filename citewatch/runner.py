@@ -21,8 +21,8 @@ from tenacity import (
 
 from citewatch.engines import get_engine
 from citewatch.errors import CaptureError, TransientCaptureError
-from citewatch.extract import extract_snapshot
 from citewatch.extract.contracts import ENGINE_CHANGED
+from citewatch.extract_budget import BudgetedExtractor
 from citewatch.models import CaptureStatus, Extraction, ExtractionStatus
 from citewatch.scrapers.base import Target
 from citewatch.scrapers.browser import BrowserSession
@@ -30,6 +30,7 @@ from citewatch.scrapers.pipeline import capture_once
 from citewatch.storage import Store
 
 log = logging.getLogger(__name__)
+_EXTRACTOR = BudgetedExtractor()  # this process's extraction child, started on first use
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +74,14 @@ def capture_with_retries(
     job_key: str | None = None,
     first_attempt: int = 1,
     on_retry: Callable[[str], None] | None = None,
+    extract_budget_s: float = 0,
 ) -> CaptureSummary:
     """Capture until an attempt ends for good; transient failures are retried with jittered backoff.
 
     Walls (blocked, captcha, login, consent) are never retried here: asking again only makes them worse.
     With a `job_key`, attempt n of the job is stored under the key `<job_key>#<n>` (n counting from
-    `first_attempt`), so a job is never stored twice, whichever process or run picks it up.
+    `first_attempt`), so a job is never stored twice, whichever process or run picks it up. With an
+    `extract_budget_s`, each page is extracted in a child process stopped when it overruns (`extract_budget`).
     """
     policy = policy or RetryPolicy()
     scraper = get_engine(engine).scraper
@@ -113,7 +116,9 @@ def capture_with_retries(
                 )
                 outcome = capture_once(session, scraper, target)
                 store.finish_capture(capture_id, outcome.result)
-                attempts.append(_extract_and_save(store, capture_id, outcome.result.status, outcome.error))
+                attempts.append(
+                    _extract_and_save(store, capture_id, outcome.result.status, outcome.error, extract_budget_s)
+                )
                 if isinstance(outcome.error, TransientCaptureError):
                     raise outcome.error
     except TransientCaptureError:
@@ -121,10 +126,11 @@ def capture_with_retries(
     return attempts[-1]
 
 
-def extract_stored(store: Store, capture_id: int) -> CaptureSummary:
+def extract_stored(store: Store, capture_id: int, extract_budget_s: float = 0) -> CaptureSummary:
     """Extract a capture stored by a process that died before extracting it."""
     record = store.get_capture(capture_id)
-    return _extract_and_save(store, capture_id, CaptureStatus(record.status), None, error_text=record.error)
+    status = CaptureStatus(record.status)
+    return _extract_and_save(store, capture_id, status, None, extract_budget_s, error_text=record.error)
 
 
 def _extract_and_save(
@@ -132,11 +138,12 @@ def _extract_and_save(
     capture_id: int,
     captured: CaptureStatus,
     error: CaptureError | None,
+    extract_budget_s: float,
     *,
     error_text: str | None = None,
 ) -> CaptureSummary:
     snapshot = store.load_snapshot(capture_id) if store.get_capture(capture_id).artifacts.get("dom") else None
-    extraction = extract_snapshot(snapshot) if snapshot else None
+    extraction = _EXTRACTOR.extract(snapshot, extract_budget_s) if snapshot else None
     if extraction is not None:
         store.save_extraction(capture_id, extraction)
     status = _status_from(extraction, captured)

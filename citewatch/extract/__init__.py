@@ -33,6 +33,8 @@ def extract_snapshot(snapshot: Snapshot) -> Extraction:
         return extractor.extract(snapshot)
     except SnapshotUnreadable as exc:
         reason = str(exc)
+    except RecursionError:  # the walk follows the page's nesting; thousands of levels exceed Python's stack
+        reason = "the answer is nested too deeply to read (more levels than the extractor's recursion allows)"
     except Exception as exc:  # noqa: BLE001 - a crash is recorded as the extraction's status, never lost
         reason = f"extractor failed: {type(exc).__name__}: {exc}"
     return Extraction(

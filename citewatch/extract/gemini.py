@@ -56,8 +56,10 @@ EXTRACTOR_VERSION = "gemini/1"
 # Attributes are tested through attribute steps (`//@id[. = 'x']/parent::*`), as `with_class` explains.
 _MARKDOWN = has_class("markdown")
 # engines.md §3 "DR panel": immersive-panel > deep-research-immersive-panel, body #extended-response-markdown-content.
+# The id is found first and the panel checked among its ancestors: `//panel/descendant::*` merges the
+# descendants of every panel, quadratic when panels nest (minutes on a page of nested panels).
 DR_REPORT = etree.XPath(
-    "//deep-research-immersive-panel/descendant::*/@id[. = 'extended-response-markdown-content']/parent::*"
+    "//@id[. = 'extended-response-markdown-content']/parent::*[ancestor::deep-research-immersive-panel]"
 )
 # engines.md §3 "response": the last model-response -> message-content .markdown (not the whole
 # model-response, whose text starts with "Gemini said" and holds the thoughts).

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +34,9 @@ from citewatch.storage import owners, run_lists
 from citewatch.storage import tables as t
 from citewatch.storage.db import SCHEMA_REVISION, current_revision, first_line, make_engine, safe_url, upgrade
 
+# A lone surrogate (JSON's "\ud800" decodes to one) cannot be encoded: SQLite's driver raises, PostgreSQL
+# refuses the JSON. Stored strings get U+FFFD in its place, like NUL.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 ZSTD_LEVEL = 10  # DOMs compress ~10x; a higher level costs time for little gain
 ROLES = {"dom": "text/html; charset=utf-8", "screenshot": "image/png", "network": "application/json"}
 
@@ -305,7 +309,10 @@ class Store:
             artifact = session.get(t.Artifact, sha256)
             if artifact is None:
                 raise StorageError(f"no artifact {sha256}")
-            return self._decompressor.decompress(artifact.data)
+            try:
+                return self._decompressor.decompress(artifact.data)
+            except zstandard.ZstdError as exc:  # damaged on disk or by hand: this artifact only, one line
+                raise StorageError(f"artifact {sha256[:12]} is damaged and cannot be read: {exc}") from exc
 
     def has_extraction(self, capture_id: int) -> bool:
         with self._session() as session:
@@ -413,9 +420,10 @@ def _check_schema(url: str, engine: Engine) -> None:
 
 
 def _portable(value: Any) -> Any:
-    """The value with U+FFFD for each NUL in its strings (see the module docstring)."""
+    """The value with U+FFFD for each NUL and each lone surrogate in its strings (see the module docstring)."""
     if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
+        value = value.replace("\x00", "\ufffd")
+        return value if value.isascii() or not _SURROGATE.search(value) else _SURROGATE.sub("\ufffd", value)
     if isinstance(value, list):
         return [_portable(item) for item in value]
     if isinstance(value, dict):
