@@ -197,7 +197,7 @@ class Store:
 
     def save_extraction(self, capture_id: int, extraction: Extraction) -> int:
         """A new versioned extraction of the capture, spread into the row tables."""
-        data: dict[str, Any] = _portable(extraction.model_dump(mode="json"))
+        data: dict[str, Any] = _separators_escaped(_portable(extraction.model_dump(mode="json")))
         with self._session() as session:
             self._capture(session, capture_id)
             row = t.ExtractionRow(
@@ -429,6 +429,17 @@ def _portable(value: Any) -> Any:
     if isinstance(value, dict):
         return {_portable(key): _portable(item) for key, item in value.items()}
     return value
+
+
+def _separators_escaped(data: dict[str, Any]) -> dict[str, Any]:
+    """The record with the list separators percent-encoded in its URLs and domains (`run_lists.separator_free`):
+    reports aggregate those columns into separated lists, which one raw separator would corrupt."""
+    for key in ("citations", "sources", "organic_results"):
+        for item in data[key]:
+            for field in ("url", "canonical_url", "domain"):
+                if isinstance(item.get(field), str):
+                    item[field] = run_lists.separator_free(item[field])
+    return data
 
 
 def _rows(extraction_id: int, data: dict[str, Any]) -> list[t.Base]:

@@ -122,3 +122,35 @@ def test_export_to_a_missing_directory_or_onto_a_directory_is_one_line(
     done = cli("export", "--format", "csv", "-o", str(tmp_path / where))
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [done.stderr.strip()] and "cannot write" in done.stderr, done.stderr
+
+
+def test_list_separators_in_stored_urls_cannot_corrupt_a_report(cli, db_url: str) -> None:
+    now = datetime.now(UTC)
+    odd = "https://sep.example/a\x1e1\x1fb"
+    with Store.open(db_url) as store:
+        run_id = store.start_run(kind="capture")
+        capture_id = store.start_capture(run_id=run_id, prompt="best CRM", engine="perplexity")
+        store.finish_capture(
+            capture_id,
+            CaptureResult(
+                engine="perplexity", status=CaptureStatus.answered, started_at=now, finished_at=now, html="<p>x"
+            ),
+        )
+        store.save_extraction(  # an extractor that stored a URL raw, separators and all
+            capture_id,
+            Extraction(
+                engine="perplexity",
+                extractor_version="test",
+                status=ExtractionStatus.answered,
+                citations=[
+                    Citation(
+                        position=1, kind=CitationKind.footnote, url=odd, canonical_url=odd, domain="x\x1f.example"
+                    ),
+                    Citation(position=2, kind=CitationKind.footnote, url="https://b.example/", domain="b.example"),
+                ],
+            ),
+        )
+    brands = Path(__file__).resolve().parent.parent.parent / "examples" / "brands.toml"
+    done = cli("report", "--brands", str(brands), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert "https://sep.example/a%1E1%1Fb" in done.stdout
