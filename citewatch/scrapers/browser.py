@@ -109,6 +109,7 @@ class BrowserOptions:
     viewport: tuple[int, int] = (1280, 900)
     proxy: str | None = None
     timeout_s: float = 30.0  # default for single browser actions (clicks, navigation)
+    extra_args: tuple[str, ...] = ()  # more Chromium flags (offline rendering)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +146,7 @@ class BrowserSession:
                 headless=options.headless,
                 channel=options.channel,
                 executable_path=executable,
-                args=launch_args(),
+                args=launch_args(options.extra_args),
                 proxy=proxy,
                 locale=options.locale,
                 timezone_id=options.timezone,
@@ -157,7 +158,7 @@ class BrowserSession:
             headless=options.headless,
             channel=options.channel,
             executable_path=executable,
-            args=launch_args(),
+            args=launch_args(options.extra_args),
             proxy=proxy,
         )
         return cls(options, browser=browser)

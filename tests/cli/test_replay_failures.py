@@ -1,10 +1,15 @@
-"""`replay` goes on past a capture it cannot read, and says which."""
+"""`replay` goes on past a capture it cannot read, and says which; `--render` reaches nothing."""
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import update
 
 from citewatch.models import CaptureResult, CaptureStatus
@@ -43,3 +48,79 @@ def test_replay_all_goes_on_past_a_damaged_capture_and_reports_it(cli, db_url: s
     ]
     with Store.open(db_url) as store:
         assert store.latest_extraction(ids[1]) is not None, "the capture after the damaged one was replayed"
+
+
+@pytest.fixture
+def listener() -> Iterator[tuple[int, list[object]]]:
+    """A local socket that records every connection made to it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(50)
+    accepted: list[object] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                connection, address = server.accept()
+            except OSError:
+                return
+            accepted.append(address)
+            connection.close()
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield server.getsockname()[1], accepted
+    server.close()
+
+
+def store_page(db_url: str, html: str, url: str) -> int:
+    now = datetime.now(UTC)
+    with Store.open(db_url) as store:
+        run_id = store.start_run(kind="capture")
+        capture_id = store.start_capture(run_id=run_id, prompt="p", engine="perplexity")
+        store.finish_capture(
+            capture_id,
+            CaptureResult(
+                engine="perplexity", status=CaptureStatus.answered, started_at=now, finished_at=now, html=html, url=url
+            ),
+        )
+        return capture_id
+
+
+def test_render_opens_no_connection_whatever_the_page_asks(cli, db_url: str, tmp_path: Path, listener) -> None:
+    port, accepted = listener
+    for host in ("127.0.0.1", "localhost"):
+        socket.create_connection((host, port), timeout=5).close()  # the listener does hear connections
+    time.sleep(0.3)
+    heard = len(accepted)
+    assert heard == 2
+    at = f"http://127.0.0.1:{port}"
+    html = (
+        f'<html><head><meta http-equiv="refresh" content="0;url={at}/refresh">'
+        f'<link rel="preconnect" href="{at}/"><link rel="dns-prefetch" href="http://localhost:{port}/">'
+        f'<link rel="stylesheet" href="{at}/a.css"></head><body><p>hello</p>'
+        f'<iframe src="{at}/frame"></iframe><iframe src="http://localhost:{port}/frame"></iframe>'
+        f'<img src="{at}/i.png"><video src="{at}/v.mp4" autoplay></video><object data="{at}/o"></object></body></html>'
+    )
+    capture_id = store_page(db_url, html, "https://www.perplexity.ai/search/x")
+    done = cli("replay", "--capture", str(capture_id), "--render", str(tmp_path / "shot.png"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "shot.png").read_bytes().startswith(b"\x89PNG")
+    time.sleep(1)
+    assert len(accepted) == heard, "the render connected to the page's hosts"
+
+
+@pytest.mark.parametrize(
+    "url", ["https://www.perplexity.ai", "https://www.perplexity.ai/search/a b", "https://www.perplexity.ai/x#part"]
+)
+def test_render_takes_any_stored_url(cli, db_url: str, tmp_path: Path, url: str) -> None:
+    capture_id = store_page(db_url, "<html><body><p>hello</p></body></html>", url)
+    done = cli("replay", "--capture", str(capture_id), "--render", str(tmp_path / "shot.png"))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_render_to_an_unwritable_path_is_one_line(cli, db_url: str, tmp_path: Path) -> None:
+    capture_id = store_page(db_url, "<html><body><p>hello</p></body></html>", "https://www.perplexity.ai/")
+    (tmp_path / "a-file").write_text("x")
+    done = cli("replay", "--capture", str(capture_id), "--render", str(tmp_path / "a-file" / "shot.png"))
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()] and "cannot write" in done.stderr, done.stderr
