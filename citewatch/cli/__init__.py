@@ -10,6 +10,7 @@ import sys
 import traceback
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from citewatch.cli import (
     auth,
@@ -28,6 +29,7 @@ from citewatch.cli import (
     worker,
 )
 from citewatch.errors import CitewatchError
+from citewatch.storage.db import first_line
 
 app = typer.Typer(
     name="citewatch",
@@ -68,6 +70,8 @@ def main(argv: list[str] | None = None) -> None:
         app(args=argv, prog_name="citewatch")
     except CitewatchError as exc:
         _fail(str(exc), exc)
+    except SQLAlchemyError as exc:  # a damaged database met mid-query: its first line, not the SQL
+        _fail(f"database error: {first_line(exc)}", exc)
     except KeyboardInterrupt:
         _fail("interrupted", None, code=130)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, details with --verbose

@@ -36,13 +36,13 @@ def run(
     """Run a campaign slot: skips finished jobs, retries unfinished ones, exits 1 when something needs attention."""
     # imported when the command runs: `citewatch report` and other light commands should not load Playwright
     from citewatch import batch
-    from citewatch.campaign import expand, load_campaign, schedule_slot
+    from citewatch.campaign import check_slot, expand, load_campaign, schedule_slot
     from citewatch.runner import RetryPolicy
     from citewatch.scrapers.browser import BrowserOptions
     from citewatch.storage import owners
 
     campaign = load_campaign(campaign_file)
-    slot = slot or schedule_slot(campaign)
+    slot = check_slot(campaign, slot) if slot is not None else schedule_slot(campaign)
     db_url = db or get_settings().db_url
     with open_store(db_url) as store:
         planned = batch.plan(store, list(expand(campaign, slot)))

@@ -43,6 +43,11 @@ def make_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise StorageError(f"not a database URL citewatch can use: {url!r} ({exc})") from exc
+    except ImportError as exc:  # a dialect SQLAlchemy knows whose driver is not installed (mysql://)
+        raise StorageError(
+            f"no driver for the database at {safe_url(url)} ({exc.name or exc}): citewatch stores into "
+            "sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+        ) from exc
 
 
 def alembic_config(url: str) -> Config:
@@ -123,6 +128,27 @@ def _migrate_locked(url: str, connection: Connection) -> None:
         )
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+def check_integrity(url: str) -> None:
+    """SQLite only: read every page of the file (`PRAGMA quick_check`) and raise when it is damaged. A damaged
+    file can still hold a readable schema revision, so being "up to date" says nothing of its data."""
+    engine = make_engine(url)
+    try:
+        if engine.dialect.name != "sqlite":
+            return
+        with engine.connect() as connection:
+            found = [row[0] for row in connection.exec_driver_sql("PRAGMA quick_check")]
+    except DBAPIError as exc:
+        raise StorageError(f"cannot use the database at {safe_url(url)}: {first_line(exc)}") from exc
+    finally:
+        engine.dispose()
+    if found != ["ok"]:
+        first = found[0].splitlines()[0]
+        raise StorageError(
+            f"the database at {safe_url(url)} is damaged ({first}): restore it from a backup, or try "
+            "`sqlite3 FILE .recover`"
+        )
 
 
 def current_revision(engine: Engine) -> str | None:
