@@ -29,3 +29,14 @@ def test_auth_saves_a_private_session_that_capture_uses(cli, perplexity, tmp_pat
     assert shown["capture"]["account"] == "logged_in"
     for value in cookies.values():
         assert value not in captured.stdout + captured.stderr
+
+
+def test_an_auth_directory_open_to_others_is_tightened_before_a_session_is_written(tmp_path: Path) -> None:
+    from citewatch.scrapers.auth import write_private
+
+    auth_dir = tmp_path / "config" / "auth"
+    auth_dir.mkdir(parents=True)
+    auth_dir.chmod(0o777)
+    write_private(auth_dir / "perplexity.json", "{}")
+    assert stat.S_IMODE(auth_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE((auth_dir / "perplexity.json").stat().st_mode) == 0o600
