@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from citewatch.models import (
     Answer,
-    CaptureResult,
-    CaptureStatus,
     Citation,
     CitationKind,
     Extraction,
@@ -42,41 +39,26 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def filled_store(path: Path, captures: int = 150) -> None:
-    now = datetime.now(UTC)
-    with Store.open(f"sqlite:///{path}") as store:
-        for i in range(captures):
-            run_id = store.start_run(kind="capture")
-            capture_id = store.start_capture(run_id=run_id, prompt=f"p{i % 5}", engine="perplexity")
-            store.finish_capture(
-                capture_id,
-                CaptureResult(
-                    engine="perplexity",
-                    status=CaptureStatus.answered,
-                    started_at=now,
-                    finished_at=now,
-                    html=f"<p>{i}" * 50,
-                ),
+def filled_store(store_capture, path: Path, captures: int = 150) -> None:
+    for i in range(captures):
+        citations = [
+            Citation(
+                position=k,
+                kind=CitationKind.footnote,
+                url=f"https://s{k}.example/{i}",
+                canonical_url=f"https://s{k}.example/{i}",
+                domain=f"s{k}.example",
             )
-            store.save_extraction(
-                capture_id,
-                Extraction(
-                    engine="perplexity",
-                    extractor_version="t",
-                    status=ExtractionStatus.answered,
-                    answer=Answer(text="x" * 500),
-                    citations=[
-                        Citation(
-                            position=k,
-                            kind=CitationKind.footnote,
-                            url=f"https://s{k}.example/{i}",
-                            canonical_url=f"https://s{k}.example/{i}",
-                            domain=f"s{k}.example",
-                        )
-                        for k in range(1, 6)
-                    ],
-                ),
-            )
+            for k in range(1, 6)
+        ]
+        extraction = Extraction(
+            engine="perplexity",
+            extractor_version="t",
+            status=ExtractionStatus.answered,
+            answer=Answer(text="x" * 500),
+            citations=citations,
+        )
+        store_capture(f"sqlite:///{path}", html=f"<p>{i}" * 50, prompt=f"p{i % 5}", extraction=extraction)
     with sqlite3.connect(path) as connection:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
@@ -90,10 +72,10 @@ def damage(path: Path) -> None:
 
 
 @pytest.mark.parametrize("kind", ["random", "zeroed", "truncated"])
-def test_db_upgrade_and_report_on_a_file_that_is_no_database(cli, tmp_path: Path, kind: str) -> None:
+def test_db_upgrade_and_report_on_a_file_that_is_no_database(cli, tmp_path: Path, kind: str, store_capture) -> None:
     path = tmp_path / f"{kind}.db"
     if kind == "truncated":
-        filled_store(path, captures=20)
+        filled_store(store_capture, path, captures=20)
         path.write_bytes(path.read_bytes()[:5000])
     else:
         path.write_bytes(bytes(range(256)) * 32 if kind == "random" else b"\x00" * 8192)
@@ -104,9 +86,9 @@ def test_db_upgrade_and_report_on_a_file_that_is_no_database(cli, tmp_path: Path
     assert digest(path) == before
 
 
-def test_a_damaged_database_is_one_line_everywhere_and_db_upgrade_says_so(cli, tmp_path: Path) -> None:
+def test_a_damaged_database_is_one_line_everywhere_and_db_upgrade_says_so(cli, tmp_path: Path, store_capture) -> None:
     path = tmp_path / "damaged.db"
-    filled_store(path)
+    filled_store(store_capture, path)
     damage(path)
     url = f"sqlite:///{path}"
     assert "damaged" in one_line(cli("db", "upgrade", "--db", url))

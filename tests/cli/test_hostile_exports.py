@@ -6,14 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import sqlite3
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from citewatch.models import (
-    CaptureResult,
-    CaptureStatus,
     Citation,
     CitationKind,
     Extraction,
@@ -21,7 +18,6 @@ from citewatch.models import (
     Source,
     SourceKind,
 )
-from citewatch.storage import Store
 
 FORMULAS = [
     '=HYPERLINK("http://evil.example","x")',
@@ -34,48 +30,39 @@ FORMULAS = [
 
 
 @pytest.fixture
-def hostile_store(db_url: str) -> str:
-    now = datetime.now(UTC)
-    with Store.open(db_url) as store:
-        run_id = store.start_run(kind="capture")
-        capture_id = store.start_capture(run_id=run_id, prompt="=1+1", engine="perplexity")
-        store.finish_capture(
-            capture_id,
-            CaptureResult(
-                engine="perplexity", status=CaptureStatus.answered, started_at=now, finished_at=now, html="<p>x"
-            ),
-        )
-        store.save_extraction(
-            capture_id,
-            Extraction(
-                engine="perplexity",
-                extractor_version="test",
-                status=ExtractionStatus.answered,
-                citations=[
-                    Citation(
-                        position=i,
-                        kind=CitationKind.footnote,
-                        url=f"https://site{i}.example/",
-                        canonical_url=f"https://site{i}.example/",
-                        domain=f"site{i}.example",
-                        title=title,
-                        label="-0.5",
-                    )
-                    for i, title in enumerate(FORMULAS, start=1)
-                ],
-                sources=[
-                    Source(
-                        position=1,
-                        kind=SourceKind.listed,
-                        url="https://site1.example/",
-                        canonical_url="https://site1.example/",
-                        domain="site1.example",
-                        title=FORMULAS[0],
-                        cited=True,
-                    )
-                ],
-            ),
-        )
+def hostile_store(db_url: str, store_capture) -> str:
+    store_capture(
+        db_url,
+        prompt="=1+1",
+        extraction=Extraction(
+            engine="perplexity",
+            extractor_version="test",
+            status=ExtractionStatus.answered,
+            citations=[
+                Citation(
+                    position=i,
+                    kind=CitationKind.footnote,
+                    url=f"https://site{i}.example/",
+                    canonical_url=f"https://site{i}.example/",
+                    domain=f"site{i}.example",
+                    title=title,
+                    label="-0.5",
+                )
+                for i, title in enumerate(FORMULAS, start=1)
+            ],
+            sources=[
+                Source(
+                    position=1,
+                    kind=SourceKind.listed,
+                    url="https://site1.example/",
+                    canonical_url="https://site1.example/",
+                    domain="site1.example",
+                    title=FORMULAS[0],
+                    cited=True,
+                )
+            ],
+        ),
+    )
     return db_url
 
 
@@ -124,32 +111,20 @@ def test_export_to_a_missing_directory_or_onto_a_directory_is_one_line(
     assert done.stderr.strip().splitlines() == [done.stderr.strip()] and "cannot write" in done.stderr, done.stderr
 
 
-def test_list_separators_in_stored_urls_cannot_corrupt_a_report(cli, db_url: str) -> None:
-    now = datetime.now(UTC)
+def test_list_separators_in_stored_urls_cannot_corrupt_a_report(cli, db_url: str, store_capture) -> None:
     odd = "https://sep.example/a\x1e1\x1fb"
-    with Store.open(db_url) as store:
-        run_id = store.start_run(kind="capture")
-        capture_id = store.start_capture(run_id=run_id, prompt="best CRM", engine="perplexity")
-        store.finish_capture(
-            capture_id,
-            CaptureResult(
-                engine="perplexity", status=CaptureStatus.answered, started_at=now, finished_at=now, html="<p>x"
-            ),
-        )
-        store.save_extraction(  # an extractor that stored a URL raw, separators and all
-            capture_id,
-            Extraction(
-                engine="perplexity",
-                extractor_version="test",
-                status=ExtractionStatus.answered,
-                citations=[
-                    Citation(
-                        position=1, kind=CitationKind.footnote, url=odd, canonical_url=odd, domain="x\x1f.example"
-                    ),
-                    Citation(position=2, kind=CitationKind.footnote, url="https://b.example/", domain="b.example"),
-                ],
-            ),
-        )
+    store_capture(  # an extractor that stored a URL raw, separators and all
+        db_url,
+        extraction=Extraction(
+            engine="perplexity",
+            extractor_version="test",
+            status=ExtractionStatus.answered,
+            citations=[
+                Citation(position=1, kind=CitationKind.footnote, url=odd, canonical_url=odd, domain="x\x1f.example"),
+                Citation(position=2, kind=CitationKind.footnote, url="https://b.example/", domain="b.example"),
+            ],
+        ),
+    )
     brands = Path(__file__).resolve().parent.parent.parent / "examples" / "brands.toml"
     done = cli("report", "--brands", str(brands), "--format", "json")
     assert done.returncode == 0, done.stderr

@@ -6,36 +6,23 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import update
 
-from citewatch.models import CaptureResult, CaptureStatus
 from citewatch.storage import Store
 from citewatch.storage import tables as t
 
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "fixtures"
 
 
-def test_replay_all_goes_on_past_a_damaged_capture_and_reports_it(cli, db_url: str) -> None:
-    now = datetime.now(UTC)
-    pages = [
-        (FIXTURES / "perplexity" / case / "page.html").read_text() for case in ("no-sources", "lists-and-mentions")
+def test_replay_all_goes_on_past_a_damaged_capture_and_reports_it(cli, db_url: str, store_capture) -> None:
+    ids = [
+        store_capture(db_url, html=(FIXTURES / "perplexity" / case / "page.html").read_text())
+        for case in ("no-sources", "lists-and-mentions")
     ]
     with Store.open(db_url) as store:
-        run_id = store.start_run(kind="capture")
-        ids = []
-        for html in pages:
-            capture_id = store.start_capture(run_id=run_id, prompt="p", engine="perplexity")
-            store.finish_capture(
-                capture_id,
-                CaptureResult(
-                    engine="perplexity", status=CaptureStatus.answered, started_at=now, finished_at=now, html=html
-                ),
-            )
-            ids.append(capture_id)
         damaged = store.get_capture(ids[0]).artifacts["dom"]
         with store.engine.begin() as connection:
             connection.execute(update(t.Artifact).where(t.Artifact.sha256 == damaged).values(data=b"not zstd"))
@@ -72,21 +59,9 @@ def listener() -> Iterator[tuple[int, list[object]]]:
     server.close()
 
 
-def store_page(db_url: str, html: str, url: str) -> int:
-    now = datetime.now(UTC)
-    with Store.open(db_url) as store:
-        run_id = store.start_run(kind="capture")
-        capture_id = store.start_capture(run_id=run_id, prompt="p", engine="perplexity")
-        store.finish_capture(
-            capture_id,
-            CaptureResult(
-                engine="perplexity", status=CaptureStatus.answered, started_at=now, finished_at=now, html=html, url=url
-            ),
-        )
-        return capture_id
-
-
-def test_render_opens_no_connection_whatever_the_page_asks(cli, db_url: str, tmp_path: Path, listener) -> None:
+def test_render_opens_no_connection_whatever_the_page_asks(
+    cli, db_url: str, tmp_path: Path, listener, store_capture
+) -> None:
     port, accepted = listener
     for host in ("127.0.0.1", "localhost"):
         socket.create_connection((host, port), timeout=5).close()  # the listener does hear connections
@@ -101,7 +76,7 @@ def test_render_opens_no_connection_whatever_the_page_asks(cli, db_url: str, tmp
         f'<iframe src="{at}/frame"></iframe><iframe src="http://localhost:{port}/frame"></iframe>'
         f'<img src="{at}/i.png"><video src="{at}/v.mp4" autoplay></video><object data="{at}/o"></object></body></html>'
     )
-    capture_id = store_page(db_url, html, "https://www.perplexity.ai/search/x")
+    capture_id = store_capture(db_url, html=html, url="https://www.perplexity.ai/search/x")
     done = cli("replay", "--capture", str(capture_id), "--render", str(tmp_path / "shot.png"))
     assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "shot.png").read_bytes().startswith(b"\x89PNG")
@@ -112,14 +87,14 @@ def test_render_opens_no_connection_whatever_the_page_asks(cli, db_url: str, tmp
 @pytest.mark.parametrize(
     "url", ["https://www.perplexity.ai", "https://www.perplexity.ai/search/a b", "https://www.perplexity.ai/x#part"]
 )
-def test_render_takes_any_stored_url(cli, db_url: str, tmp_path: Path, url: str) -> None:
-    capture_id = store_page(db_url, "<html><body><p>hello</p></body></html>", url)
+def test_render_takes_any_stored_url(cli, db_url: str, tmp_path: Path, url: str, store_capture) -> None:
+    capture_id = store_capture(db_url, html="<html><body><p>hello</p></body></html>", url=url)
     done = cli("replay", "--capture", str(capture_id), "--render", str(tmp_path / "shot.png"))
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_render_to_an_unwritable_path_is_one_line(cli, db_url: str, tmp_path: Path) -> None:
-    capture_id = store_page(db_url, "<html><body><p>hello</p></body></html>", "https://www.perplexity.ai/")
+def test_render_to_an_unwritable_path_is_one_line(cli, db_url: str, tmp_path: Path, store_capture) -> None:
+    capture_id = store_capture(db_url, html="<html><body><p>hello</p></body></html>", url="https://www.perplexity.ai/")
     (tmp_path / "a-file").write_text("x")
     done = cli("replay", "--capture", str(capture_id), "--render", str(tmp_path / "a-file" / "shot.png"))
     assert done.returncode == 1

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 from citewatch.models import (
     Answer,
-    CaptureResult,
-    CaptureStatus,
     Citation,
     CitationKind,
     Extraction,
@@ -17,41 +14,27 @@ from citewatch.models import (
     Source,
     SourceKind,
 )
-from citewatch.storage import Store
 
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "fixtures"
 HOSTILE = "\x1b]8;;http://evil.example/\x1b\\click\x1b]8;;\x1b\\ \x1b[31mred\x1b[0m \x9b2J \x07[link=http://evil.example/]x[/link]"
 RAW = ("\x1b", "\x9b", "\x07")
 
 
-def test_show_strips_escape_sequences_and_markup(cli, db_url: str) -> None:
-    now = datetime.now(UTC)
-    with Store.open(db_url) as store:
-        run_id = store.start_run(kind="capture")
-        capture_id = store.start_capture(run_id=run_id, prompt=f"prompt {HOSTILE}", engine="perplexity")
-        store.finish_capture(
-            capture_id,
-            CaptureResult(
-                engine="perplexity",
-                status=CaptureStatus.answered,
-                started_at=now,
-                finished_at=now,
-                html="<p>x",
-                error=f"error {HOSTILE}",
-            ),
-        )
-        store.save_extraction(
-            capture_id,
-            Extraction(
-                engine="perplexity",
-                extractor_version="test",
-                status=ExtractionStatus.answered,
-                warnings=[f"warning {HOSTILE}"],
-                answer=Answer(text=f"answer {HOSTILE}"),
-                citations=[Citation(position=1, kind=CitationKind.footnote, label=HOSTILE, title=HOSTILE)],
-                sources=[Source(position=1, kind=SourceKind.listed, url="https://a.example/", title=HOSTILE)],
-            ),
-        )
+def test_show_strips_escape_sequences_and_markup(cli, db_url: str, store_capture) -> None:
+    capture_id = store_capture(
+        db_url,
+        prompt=f"prompt {HOSTILE}",
+        error=f"error {HOSTILE}",
+        extraction=Extraction(
+            engine="perplexity",
+            extractor_version="test",
+            status=ExtractionStatus.answered,
+            warnings=[f"warning {HOSTILE}"],
+            answer=Answer(text=f"answer {HOSTILE}"),
+            citations=[Citation(position=1, kind=CitationKind.footnote, label=HOSTILE, title=HOSTILE)],
+            sources=[Source(position=1, kind=SourceKind.listed, url="https://a.example/", title=HOSTILE)],
+        ),
+    )
     table = cli("show", str(capture_id))
     assert table.returncode == 0, table.stderr
     assert not [c for c in RAW if c in table.stdout], repr(table.stdout)
