@@ -77,7 +77,6 @@ _PARSER = etree.HTMLParser(encoding="utf-8", collect_ids=False, huge_tree=True)
 # they read before, the others go. Bytes below 0x80 never occur inside a UTF-8 sequence: safe per byte.
 _SPACE_LIKE = bytes([0x0B, 0x0C, 0x1C, 0x1D, 0x1E, 0x1F])
 _CONTROL_BYTES = bytes([*range(0x01, 0x09), *range(0x0E, 0x1C), 0x7F])
-_HAS_CONTROL = re.compile(b"[" + re.escape(_CONTROL_BYTES + _SPACE_LIKE) + b"]")
 _CONTROLS_TO_SPACE = bytes.maketrans(_SPACE_LIKE, b" " * len(_SPACE_LIKE))
 # The same characters, and lone surrogates (JSON's "\ud800" decodes to one; no encoder accepts it), in text
 # read from JSON rather than parsed.
@@ -99,8 +98,8 @@ def parse(html: str | bytes) -> Element:
     head = data[:4096]
     if b"\x00" in head or (head.count(b"<") == 0 and not _looks_textual(head)):
         raise SnapshotUnreadable("snapshot is not HTML (binary data)")
-    if _HAS_CONTROL.search(data):
-        data = data.translate(_CONTROLS_TO_SPACE, _CONTROL_BYTES)
+    # one pass in C (a twentieth of the parse); a regex search to skip clean pages costs five times more
+    data = data.translate(_CONTROLS_TO_SPACE, _CONTROL_BYTES)
     try:
         tree = etree.fromstring(data, parser=_PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
