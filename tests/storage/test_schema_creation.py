@@ -44,15 +44,17 @@ def test_two_processes_opening_a_new_file_at_once_both_succeed(tmp_path: Path) -
         assert schema_is_whole(url)
 
 
-@pytest.mark.parametrize("delay_s", [0.45, 0.55, 0.65, 0.75, 0.85, 0.95, 1.1, 1.3])
+@pytest.mark.parametrize("delay_s", [0.0, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.08])
 def test_a_kill_during_creation_leaves_no_half_schema(tmp_path: Path, delay_s: float) -> None:
+    """Killed `delay_s` after the first write reaches the file's log, that is while the schema is being made."""
     path = tmp_path / "killed.db"
+    wal = tmp_path / "killed.db-wal"
     url = f"sqlite:///{path}"
     child = subprocess.Popen([sys.executable, "-c", OPEN, url], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while not path.exists() and time.monotonic() < deadline:  # the file appears when the connection opens
-        time.sleep(0.005)
-    time.sleep(delay_s - 0.4)
+    deadline = time.monotonic() + 60
+    while child.poll() is None and time.monotonic() < deadline and not (wal.exists() and wal.stat().st_size):
+        time.sleep(0.0005)
+    time.sleep(delay_s)
     child.kill()
     child.wait(timeout=30)
     with Store.open(url) as store:  # whatever the kill interrupted, the next command works
