@@ -8,6 +8,7 @@ same slot again skips what is done and retries what is not.
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -166,7 +167,7 @@ def schedule_slot(campaign: Campaign, now: datetime | None = None) -> str:
     local_now = (now or datetime.now(UTC)).astimezone(ZoneInfo(campaign.timezone))
     if campaign.schedule:
         previous = croniter(campaign.schedule, local_now).get_prev(datetime)
-        return str(previous.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ"))
+        return str(previous.astimezone(UTC).strftime(SLOT_FORMAT))
     return local_now.strftime("%Y-%m-%d")
 
 
@@ -182,3 +183,24 @@ def expand(campaign: Campaign, slot: str) -> Iterator[Job]:
                 for locale in campaign.locales:
                     key = "|".join((campaign.name, slot, engine, locale.name, _prompt_id(prompt.text), f"r{repeat}"))
                     yield Job(key, campaign.name, slot, prompt.text, engine, locale, repeat)
+
+
+SLOT_FORMAT = "%Y-%m-%dT%H:%MZ"  # the slots of a schedule, as `schedule_slot` names them
+_SLOT_LABEL = re.compile(r"[^\s|#\x00-\x1f\x7f][^|#\x00-\x1f\x7f]{0,99}")
+
+
+def check_slot(campaign: Campaign, slot: str) -> str:
+    """A slot given by hand. It is part of every job key, so it holds no `|` or `#` (the keys' separators) and
+    no control character; with a schedule it must be one of the schedule's times, or the run would be filed
+    under a slot the schedule never has."""
+    if not _SLOT_LABEL.fullmatch(slot):
+        raise ConfigError(f"--slot {slot!r}: a slot is 1-100 characters, without '|', '#' or control characters")
+    if campaign.schedule:
+        try:
+            when = datetime.strptime(slot, SLOT_FORMAT).replace(tzinfo=UTC)
+        except ValueError:
+            when = None
+        if when is None or not croniter.match(campaign.schedule, when):
+            example = schedule_slot(campaign)
+            raise ConfigError(f"--slot {slot!r} is not a slot of the schedule {campaign.schedule!r} (e.g. {example})")
+    return slot

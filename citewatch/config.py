@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     max_attempts: int = 3
     """Attempts per capture for transient failures (timeouts, 5xx, an answer that never finished)."""
 
+    extract_budget_s: float = 60.0
+    """Time budget for extracting one captured page in a run (in a child process, killed when it overruns; the
+    capture records an `error` extraction and keeps its snapshot). 0: no budget, extract in the process."""
+
     @property
     def auth_dir(self) -> Path:
         return self.config_dir / "auth"

@@ -10,6 +10,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from playwright.sync_api import Error as PlaywrightError
+
+from citewatch.errors import CitewatchError, ConfigError
 from citewatch.extract import extract_snapshot
 from citewatch.models import Extraction
 from citewatch.scrapers.browser import BrowserOptions, open_browser
@@ -31,6 +34,7 @@ class Change:
     sources_removed: list[str] = field(default_factory=list)
     answer_changed: bool = False
     stored: bool = False
+    error: str | None = None  # the capture could not be replayed (unreadable artifact, refused by the store)
 
     @property
     def changed(self) -> bool:
@@ -73,32 +77,45 @@ def diff(capture_id: int, previous: Extraction | None, current: Extraction) -> C
 def replay(store: Store, capture_ids: list[int]) -> Iterator[Change]:
     """Re-extract each capture; a new extraction row is stored when the version or the record differs."""
     for capture_id in capture_ids:
-        record = store.get_capture(capture_id)
-        if "dom" not in record.artifacts:
+        try:
+            record = store.get_capture(capture_id)
+            if "dom" not in record.artifacts:
+                continue
+            previous = store.latest_extraction(capture_id)
+            current = extract_snapshot(store.load_snapshot(capture_id))
+            change = diff(capture_id, previous, current)
+            if previous != current:
+                store.save_extraction(capture_id, current)
+                change = replace(change, stored=True)
+        except CitewatchError as exc:  # one bad capture is reported; the others are still replayed
+            yield Change(capture_id, "?", None, "", error=str(exc))
             continue
-        previous = store.latest_extraction(capture_id)
-        current = extract_snapshot(store.load_snapshot(capture_id))
-        change = diff(capture_id, previous, current)
-        if previous != current:
-            store.save_extraction(capture_id, current)
-            change = replace(change, stored=True)
         yield change
+
+
+# Rendering a stored page must reach nothing: every request the page makes is aborted (`route`), the page is
+# loaded as content rather than navigated to (no URL for Chromium to rewrite or fetch), and, for what Chromium
+# does below the routing layer (preconnects, an out-of-process iframe racing the interception), no host name
+# resolves and every connection, loopback included, is sent to a proxy address that cannot be connected to.
+OFFLINE_ARGS = (
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--proxy-server=socks5://255.255.255.255:1",
+    "--proxy-bypass-list=<-loopback>",
+)
 
 
 def render(store: Store, capture_id: int, output: Path) -> Path:
     """Open a stored snapshot offline (JavaScript off, every request aborted) and save a screenshot."""
     snapshot = store.load_snapshot(capture_id)
-    address = snapshot.url if snapshot.url and snapshot.url.startswith("http") else "http://snapshot.invalid/"
-    with open_browser(BrowserOptions()) as session, session.page(javascript=False) as page:
-        page.route(
-            "**/*",
-            lambda route: (
-                route.fulfill(body=snapshot.html, content_type="text/html; charset=utf-8")
-                if route.request.resource_type == "document" and route.request.url == address
-                else route.abort()
-            ),
-        )
-        page.goto(address, wait_until="load")
-        output.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(output), full_page=True)
+    html = snapshot.html if isinstance(snapshot.html, str) else snapshot.html.decode("utf-8", "replace")
+    with open_browser(BrowserOptions(extra_args=OFFLINE_ARGS)) as session, session.page(javascript=False) as page:
+        page.route("**/*", lambda route: route.abort())
+        page.set_content(html, wait_until="load")
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(output), full_page=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot write {output}: {exc.strerror or exc}") from exc
+        except PlaywrightError as exc:
+            raise ConfigError(f"cannot write {output}: {str(exc).strip().splitlines()[0]}") from exc
     return output

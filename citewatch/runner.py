@@ -20,8 +20,8 @@ from tenacity import (
 
 from citewatch.engines import get_engine
 from citewatch.errors import CaptureError, TransientCaptureError, UnreachableError
-from citewatch.extract import extract_snapshot
 from citewatch.extract.contracts import ENGINE_CHANGED
+from citewatch.extract_budget import BudgetedExtractor
 from citewatch.models import CaptureStatus, Extraction, ExtractionStatus
 from citewatch.scrapers.base import Target
 from citewatch.scrapers.browser import BrowserSession
@@ -29,6 +29,7 @@ from citewatch.scrapers.pipeline import capture_once
 from citewatch.storage import Store
 
 log = logging.getLogger(__name__)
+_EXTRACTOR = BudgetedExtractor()  # this process's extraction child, started on first use
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +73,14 @@ def capture_with_retries(
     policy: RetryPolicy | None = None,
     job_key: str | None = None,
     first_attempt: int = 1,
+    extract_budget_s: float = 0,
 ) -> CaptureSummary:
     """Capture until an attempt ends for good; transient failures are retried with jittered backoff.
 
     Walls (blocked, captcha, login, consent) are never retried here: asking again only makes them worse.
     With a `job_key`, attempt n of the job is stored under the key `<job_key>#<n>` (n counting from
-    `first_attempt`), so a job is never stored twice, whichever process or run picks it up.
+    `first_attempt`), so a job is never stored twice, whichever process or run picks it up. With an
+    `extract_budget_s`, each page is extracted in a child process stopped when it overruns (`extract_budget`).
     """
     policy = policy or RetryPolicy()
     scraper = get_engine(engine).scraper
@@ -110,7 +113,9 @@ def capture_with_retries(
                 )
                 outcome = capture_once(session, scraper, target)
                 store.finish_capture(capture_id, outcome.result)
-                attempts.append(_extract_and_save(store, capture_id, outcome.result.status, outcome.error, target))
+                attempts.append(
+                    _extract_and_save(store, capture_id, outcome.result.status, outcome.error, extract_budget_s)
+                )
                 if isinstance(outcome.error, TransientCaptureError):
                     raise outcome.error
     except TransientCaptureError:
@@ -118,11 +123,24 @@ def capture_with_retries(
     return attempts[-1]
 
 
+def extract_stored(store: Store, capture_id: int, extract_budget_s: float = 0) -> CaptureSummary:
+    """Extract a capture stored by a process that died before extracting it."""
+    record = store.get_capture(capture_id)
+    status = CaptureStatus(record.status)
+    return _extract_and_save(store, capture_id, status, None, extract_budget_s, error_text=record.error)
+
+
 def _extract_and_save(
-    store: Store, capture_id: int, captured: CaptureStatus, error: CaptureError | None, target: Target
+    store: Store,
+    capture_id: int,
+    captured: CaptureStatus,
+    error: CaptureError | None,
+    extract_budget_s: float,
+    *,
+    error_text: str | None = None,
 ) -> CaptureSummary:
     snapshot = store.load_snapshot(capture_id) if store.get_capture(capture_id).artifacts.get("dom") else None
-    extraction = extract_snapshot(snapshot) if snapshot else None
+    extraction = _EXTRACTOR.extract(snapshot, extract_budget_s) if snapshot else None
     if extraction is not None:
         store.save_extraction(capture_id, extraction)
     status = _status_from(extraction, captured)
@@ -132,10 +150,10 @@ def _extract_and_save(
     return CaptureSummary(
         capture_id=capture_id,
         engine=record.engine,
-        prompt=target.prompt,
+        prompt=record.prompt,
         attempt=record.attempt,
         status=status,
-        error=str(error) if error else None,
+        error=str(error) if error else error_text,
         extraction=extraction,
         unreachable=isinstance(error, UnreachableError),
     )

@@ -11,6 +11,7 @@ import traceback
 from importlib.metadata import version
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 try:  # newer typer ships its own copy of Click: its usage errors are these classes, not the `click` package's
     from typer._click.exceptions import NoArgsIsHelpError, UsageError
@@ -37,6 +38,7 @@ from citewatch.cli import (
     worker,
 )
 from citewatch.errors import CitewatchError
+from citewatch.storage.db import first_line
 
 app = typer.Typer(
     name="citewatch",
@@ -118,6 +120,8 @@ def main(argv: list[str] | None = None) -> None:
         _fail("interrupted", exc, code=130)
     except CitewatchError as exc:
         _fail(str(exc), exc)
+    except SQLAlchemyError as exc:  # a damaged database met mid-query: its first line, not the SQL
+        _fail(f"database error: {first_line(exc)}", exc)
     except KeyboardInterrupt:
         _fail("interrupted", None, code=130)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, details with --verbose

@@ -2,18 +2,55 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from citewatch.analysis import metrics
 from citewatch.models import Citation, Extraction
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)
+
+
+# What a page's text must never send to a terminal: C0 controls but tab and newline (ESC starts colour,
+# cursor and OSC 8 hyperlink sequences), DEL and the C1 controls (0x9b is a one-byte CSI on some terminals).
+# Lone surrogates cannot be encoded for any terminal: U+FFFD in text, a \u escape in JSON.
+_TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\ud800-\udfff]")
+
+
+def terminal_safe(text: str) -> str:
+    """Page-derived text, safe to print: control characters removed, lone surrogates replaced."""
+    if not _TERMINAL_UNSAFE.search(text):
+        return text
+    return _TERMINAL_UNSAFE.sub(lambda found: "\ufffd" if found.group() >= "\ud800" else "", text)
+
+
+def markup_safe(text: str) -> str:
+    """Page-derived text to put inside a rich markup string: control characters removed, `[...]` escaped (a
+    title like `[link=http://x]` would otherwise become a hyperlink)."""
+    return escape(terminal_safe(text))
+
+
+def cell(text: str | None) -> Text:
+    """A table cell of page-derived text: shown as written, never read as markup."""
+    return Text(terminal_safe(text or ""))
+
+
+def terminal_json(payload: Any) -> str:
+    """JSON for a terminal: the encoder escapes C0 controls itself; DEL, C1 controls and lone surrogates are
+    escaped too (still valid JSON, the same value)."""
+    text = json.dumps(payload, indent=2, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 def progress_bar(*, transient: bool = False) -> Progress:
@@ -51,9 +88,9 @@ def citations_table(extraction: Extraction, *, title: str | None = None) -> Tabl
     for citation in extraction.citations:
         table.add_row(
             str(citation.position),
-            citation.label or "",
-            citation.domain or "",
-            citation_title(citation, extraction) or "",
+            cell(citation.label),
+            cell(citation.domain),
+            cell(citation_title(citation, extraction)),
             _visible(citation.visible),
         )
     return table
@@ -66,10 +103,10 @@ def sources_table(extraction: Extraction) -> Table:
     for source in extraction.sources:
         table.add_row(
             str(source.position),
-            source.domain or "",
-            source.title or "",
+            cell(source.domain),
+            cell(source.title),
             "yes" if source.cited else "no",
-            source.url or "",
+            cell(source.url),
         )
     return table
 
@@ -87,7 +124,7 @@ def answer_with_markers(extraction: Extraction) -> str:
         pieces.append("".join(f"[{n}]" for n in by_offset[offset]))
         last = offset
     pieces.append(text[last:])
-    return "".join(pieces)
+    return terminal_safe("".join(pieces))
 
 
 def domain_frequency_table(extractions: Sequence[Extraction]) -> Table:

@@ -9,7 +9,7 @@ from citewatch.cli._render import console
 from citewatch.config import get_settings
 from citewatch.errors import ConfigError
 from citewatch.storage import upgrade as upgrade_schema
-from citewatch.storage.db import safe_url
+from citewatch.storage.db import check_integrity, safe_url
 
 app = typer.Typer(help="Database schema.", no_args_is_help=True, rich_markup_mode=None)
 
@@ -19,6 +19,7 @@ def upgrade(db: DbOpt = None) -> None:
     """Create the schema or migrate it to the newest version (safe to run again)."""
     url = db or get_settings().db_url
     upgrade_schema(url)
+    check_integrity(url)
     console.print(f"database at {safe_url(url)} is up to date")
 
 

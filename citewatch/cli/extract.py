@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from citewatch.cli._options import EngineArg, FormatOpt, OutputFormat, SelectorsOpt, use_selectors
-from citewatch.cli._render import answer_with_markers, citations_table, console, sources_table
+from citewatch.cli._render import (
+    answer_with_markers,
+    citations_table,
+    console,
+    markup_safe,
+    sources_table,
+    terminal_json,
+)
 from citewatch.errors import ConfigError
 
 
@@ -31,11 +37,11 @@ def extract(
         raise ConfigError(f"cannot read {file}: {exc.strerror}") from exc
     extraction = extract_html(engine, data, url=url)
     if output_format is OutputFormat.json:
-        typer.echo(json.dumps(extraction.model_dump(mode="json"), indent=2, ensure_ascii=False))
+        typer.echo(terminal_json(extraction.model_dump(mode="json")))
         return
     console.print(f"[bold]{engine}[/] · {extraction.status.value} · {extraction.extractor_version}")
     for warning in extraction.warnings:
-        console.print(f"warning: {warning}", style="yellow")
+        console.print(f"warning: {markup_safe(warning)}", style="yellow")
     if extraction.answer.text:
         console.print(answer_with_markers(extraction), markup=False)
     console.print(citations_table(extraction, title=f"{len(extraction.citations)} citations"))

@@ -9,7 +9,7 @@ import typer
 from rich.progress import track
 
 from citewatch.cli._options import DbOpt, EngineOpt, SelectorsOpt, check_filters, open_store, use_selectors
-from citewatch.cli._render import console
+from citewatch.cli._render import console, errors
 from citewatch.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -44,10 +44,19 @@ def replay_command(
             return
         ids = [capture] if capture is not None else [c.id for c in store.list_captures(engine=engine)]
         changes = list(track(replay(store, ids), total=len(ids), description="replaying", console=console))
+    failed = [c for c in changes if c.error]
     changed = [c for c in changes if c.changed]
-    console.print(f"replayed {len(changes)} snapshots: {len(changed)} changed, {sum(c.stored for c in changes)} stored")
+    stored = sum(c.stored for c in changes)
+    console.print(
+        f"replayed {len(changes) - len(failed)} snapshots: {len(changed)} changed, {stored} stored"
+        + (f", {len(failed)} failed" if failed else "")
+    )
     for change in changed:
         _print_change(change, detailed=show_diff)
+    for change in failed:
+        errors.print(f"capture {change.capture_id} failed: {change.error}", markup=False)
+    if failed:
+        raise typer.Exit(1)
 
 
 def _print_change(change: Change, *, detailed: bool) -> None:

@@ -9,6 +9,9 @@ import typer
 
 from citewatch.cli._options import EngineArg
 from citewatch.cli._render import console
+from citewatch.errors import ConfigError
+
+MAX_PORT = 65535
 
 
 def replica(
@@ -26,9 +29,14 @@ def replica(
     from citewatch.engines import get_engine
     from citewatch.replicas import serve
 
+    scenarios = get_engine(engine).replica.scenarios
     if list_scenarios:
-        console.print(", ".join(get_engine(engine).replica.scenarios))
+        console.print(", ".join(scenarios))
         return
+    if scenario not in scenarios:
+        raise ConfigError(f"unknown scenario {scenario!r} for {engine}; valid: {', '.join(scenarios)}")
+    if not 0 <= port <= MAX_PORT:
+        raise ConfigError(f"--port {port} is not a TCP port (0 to {MAX_PORT}; 0 picks a free one)")
     with serve(engine, scenario=scenario, port=port, seed=seed, answer_seconds=answer_seconds) as server:
         console.print(f"{engine} replica ({scenario}) at {server.url} — Ctrl+C to stop")
         console.print(f'capture from it: citewatch capture {engine} "your prompt" --base-url {server.url}/')

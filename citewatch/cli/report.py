@@ -35,6 +35,7 @@ from citewatch.errors import ConfigError
 from citewatch.storage import Store
 from citewatch.storage.context import RunContext, campaign_brands, run_contexts, scope, split_values, stored_locales
 from citewatch.storage.db import safe_url
+from citewatch.storage.export import replaced_on_success, spreadsheet_safe
 from citewatch.storage.queries import RunFilter
 
 DETAIL_GROUPS = 20  # above this many prompt × engine groups the table shows one line per group
@@ -71,7 +72,10 @@ def parse_since(value: str | None, now: datetime | None = None) -> datetime | No
     now = now or datetime.now(UTC)
     units = {"d": "days", "h": "hours"}
     if value[-1:] in units and value[:-1].isdigit():
-        return now - timedelta(**{units[value[-1]]: int(value[:-1])})
+        try:
+            return now - timedelta(**{units[value[-1]]: int(value[:-1])})
+        except OverflowError as exc:  # further back than datetime reaches (year 1)
+            raise ConfigError(f"--since {value} reaches back before year 1") from exc
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
@@ -124,6 +128,12 @@ def report(
     margin: Annotated[
         float, typer.Option(min=0.01, max=0.5, help="Runs-needed hint: the ± half-width wanted for rates.")
     ] = 0.10,
+    raw_csv: Annotated[
+        bool,
+        typer.Option(
+            "--raw-csv", help="CSV cells exactly as stored: no ' before cells a spreadsheet would run as formulas."
+        ),
+    ] = False,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -183,11 +193,19 @@ def report(
                 narrowed = _narrowed(where, contexts, by, value) if by is not None else where
                 results.append((value, build_report(store, narrowed, brand_set, options)))
         if output is None:
-            _write_all(results, by, output_format, typer.get_text_stream("stdout"), to_terminal=True, wide=wide)
+            _write_all(
+                results,
+                by,
+                output_format,
+                typer.get_text_stream("stdout"),
+                to_terminal=True,
+                wide=wide,
+                raw_csv=raw_csv,
+            )
             return
         try:
-            with output.open("w", encoding="utf-8", newline="") as stream:
-                _write_all(results, by, output_format, stream, to_terminal=False, wide=wide)
+            with replaced_on_success(output) as path, path.open("w", encoding="utf-8", newline="") as stream:
+                _write_all(results, by, output_format, stream, to_terminal=False, wide=wide, raw_csv=raw_csv)
         except OSError as exc:
             raise ConfigError(f"cannot write {output}: {exc.strerror}") from exc
     runs = sum(g.runs for _, result in results for g in result.groups)
@@ -221,10 +239,11 @@ def _write_all(
     *,
     to_terminal: bool,
     wide: bool = False,
+    raw_csv: bool = False,
 ) -> None:
     """One report as it always was; split reports one after another, each named by its value."""
     if by is None:
-        _write(results[0][1], output_format, stream, to_terminal=to_terminal, wide=wide)
+        _write(results[0][1], output_format, stream, to_terminal=to_terminal, wide=wide, raw_csv=raw_csv)
     elif output_format is ReportFormat.json:
         splits = [{"value": value, **result.as_json()} for value, result in results]
         stream.write(json.dumps({"by": by.value, "splits": splits}, ensure_ascii=False))
@@ -242,7 +261,13 @@ def _write_all(
 
 
 def _write(
-    result: Report, output_format: ReportFormat, stream: TextIO, *, to_terminal: bool, wide: bool = False
+    result: Report,
+    output_format: ReportFormat,
+    stream: TextIO,
+    *,
+    to_terminal: bool,
+    wide: bool = False,
+    raw_csv: bool = False,
 ) -> None:
     if output_format is ReportFormat.json:
         # `json.dump` streams through the pure-Python encoder; `dumps` encodes in C, several times faster.
@@ -251,7 +276,8 @@ def _write(
     elif output_format is ReportFormat.csv:
         writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS, extrasaction="raise")
         writer.writeheader()
-        writer.writerows(csv_rows(result))
+        rows = csv_rows(result)
+        writer.writerows(rows if raw_csv else ({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows))
     elif output_format is ReportFormat.html:
         stream.write(render_html(result))
     else:

@@ -47,12 +47,13 @@ def run(
     use_selectors(selectors)
     # imported when the command runs: `citewatch report` and other light commands should not load Playwright
     from citewatch import batch
-    from citewatch.campaign import expand, load_campaign, schedule_slot
+    from citewatch.campaign import check_slot, expand, load_campaign, schedule_slot
     from citewatch.runner import RetryPolicy
     from citewatch.scrapers.browser import BrowserOptions
+    from citewatch.storage import owners
 
     campaign = load_campaign(campaign_file)
-    slot = slot or schedule_slot(campaign)
+    slot = check_slot(campaign, slot) if slot is not None else schedule_slot(campaign)
     db_url = db or get_settings().db_url
     with open_store(db_url, create=True) as store:
         planned = batch.plan(store, list(expand(campaign, slot)))
@@ -66,8 +67,14 @@ def run(
         )
         if not jobs:
             return
+        store.interrupt_dead_runs(campaign.name)
+        # the process that will finish the run owns it, so a later run can tell it died (not with --no-wait)
+        owner = {} if queue and not wait else {"owner": owners.this_process()}
         run_id = store.start_run(
-            kind="campaign", campaign=campaign.name, label=slot, meta=run_meta(campaign, campaign_file, slot)
+            kind="campaign",
+            campaign=campaign.name,
+            label=slot,
+            meta={**run_meta(campaign, campaign_file, slot), **owner},
         )
     if queue:
         _run_queued(campaign_file, campaign, jobs, run_id=run_id, db_url=db_url, wait=wait, timeout_s=timeout)
@@ -76,7 +83,7 @@ def run(
         task = progress.add_task(f"{campaign.name} {slot}", total=len(jobs))
 
         def advance(outcome: JobOutcome) -> None:
-            if outcome.status not in batch.SUCCESS:
+            if outcome.status not in batch.SUCCESS and not outcome.elsewhere:
                 label = outcome.status.value if outcome.status else "skipped"
                 progress.console.print(f"[yellow]{outcome.job.engine} · {label}[/] · {outcome.error or ''}")
             progress.advance(task)
@@ -88,6 +95,7 @@ def run(
             run_id=run_id,
             options=BrowserOptions(headless=not headed, trace=trace),
             policy=RetryPolicy(max_attempts=get_settings().max_attempts),
+            wanted=batch.wanted_states(only_failed=only_failed),
             on_outcome=advance,
         )
     with open_store(db_url) as store:

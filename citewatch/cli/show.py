@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from citewatch.cli._options import DbOpt, FormatOpt, OutputFormat, open_store
-from citewatch.cli._render import answer_with_markers, citations_table, console, sources_table
+from citewatch.cli._render import (
+    answer_with_markers,
+    citations_table,
+    console,
+    markup_safe,
+    sources_table,
+    terminal_json,
+)
 
 
 def show(
@@ -44,20 +50,20 @@ def show(
             "screenshot": str(screenshot_path) if screenshot_path else None,
             "trace": str(trace_path) if trace_path else None,
         }
-        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        typer.echo(terminal_json(payload))
         return
     console.print(
         f"[bold]capture {record.id}[/] · {record.engine} · {record.status} · attempt {record.attempt} · "
         f"{record.started_at:%Y-%m-%d %H:%M:%S} UTC"
     )
-    console.print(f"prompt: {record.prompt}")
+    console.print(f"prompt: {markup_safe(record.prompt)}")
     if record.error:
-        console.print(f"error: {record.error}", style="red")
+        console.print(f"error: {markup_safe(record.error)}", style="red")
     if extraction is None:
         console.print("no extraction stored (no DOM was captured)")
     else:
         for warning in extraction.warnings:
-            console.print(f"warning: {warning}", style="yellow")
+            console.print(f"warning: {markup_safe(warning)}", style="yellow")
         if extraction.answer.text:
             console.print()
             console.print(answer_with_markers(extraction), markup=False)

@@ -31,7 +31,7 @@ def extract_snapshot(snapshot: Snapshot) -> Extraction:
     """Run the engine's extractor; raises only `UnknownEngine`."""
     extractor = get_engine(snapshot.engine).extractor
     try:
-        extraction = extractor.extract(snapshot)
+        extraction = _with_host_warning(extractor.extract(snapshot))
         overridden = provenance(snapshot.engine)
         if overridden:  # a record made with mended selectors says so, since its extractor version does not
             extraction.warnings.append(overridden)
@@ -40,6 +40,8 @@ def extract_snapshot(snapshot: Snapshot) -> Extraction:
         reason = str(exc)
     except SelectorError:
         raise  # a broken selectors override is the configuration's fault, not this snapshot's: say so once
+    except RecursionError:  # the walk follows the page's nesting; thousands of levels exceed Python's stack
+        reason = "the answer is nested too deeply to read (more levels than the extractor's recursion allows)"
     except Exception as exc:  # noqa: BLE001 - a crash is recorded as the extraction's status, never lost
         reason = f"extractor failed: {type(exc).__name__}: {exc}"
     return Extraction(
@@ -48,6 +50,20 @@ def extract_snapshot(snapshot: Snapshot) -> Extraction:
         status=ExtractionStatus.error,
         warnings=[reason],
     )
+
+
+def _with_host_warning(extraction: Extraction) -> Extraction:
+    """Say so when URLs were read whose host names no site (`_urls.valid_host`): they are kept, with no domain."""
+    pairs = [(c.canonical_url, c.domain) for c in extraction.citations]
+    pairs += [(s.canonical_url, s.domain) for s in extraction.sources]
+    pairs += [(r.canonical_url, r.domain) for r in extraction.organic_results]
+    invalid = sorted({url for url, domain in pairs if url and not domain})
+    if invalid:
+        extraction.warnings.append(
+            f"{len(invalid)} URLs have a host that is not a valid host name, so no domain: {invalid[0]!r}"
+            + (" and others" if len(invalid) > 1 else "")
+        )
+    return extraction
 
 
 def extract_html(engine: str, html: str | bytes, *, url: str | None = None) -> Extraction:

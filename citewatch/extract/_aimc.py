@@ -212,7 +212,7 @@ def _island_rows(text: str) -> list[tuple[str, _Linked]]:
         raw = _unescape(raw)
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
         return []
     rows: list[tuple[str, _Linked]] = []
     for row in data if isinstance(data, list) else []:

@@ -66,7 +66,22 @@ MAX_MENTION_WORDS = 8
 # libxml2 guess Latin-1 for pages without a <meta charset>. Plain etree elements, not lxml.html's: its
 # element classes are looked up in Python for every node touched, which costs more than the parse.
 # No id table (collect_ids): extractors never look elements up by id, and building it is 6% of a parse.
-_PARSER = etree.HTMLParser(encoding="utf-8", collect_ids=False)
+# libxml2's default limits (256 levels of nesting, 10 MB in one text node) silently cut a page short, and an
+# answer past the cut read as "no answer": `huge_tree` lifts them to 2048 levels and 1 GB, and a page that
+# still hits one is refused with the reason (`parse`) rather than read in part.
+_PARSER = etree.HTMLParser(encoding="utf-8", collect_ids=False, huge_tree=True)
+# C0 control characters other than tab, newline and carriage return are no text (HTML calls them parse
+# errors), lxml refuses them in any string it is given ("All strings must be XML compatible"), and an escape
+# character in an answer reaches the terminal that prints it. They are taken out before the parse: those that
+# Python's text folding reads as whitespace (vertical tab, form feed, the four separators) become a space, as
+# they read before, the others go. Bytes below 0x80 never occur inside a UTF-8 sequence: safe per byte.
+_SPACE_LIKE = bytes([0x0B, 0x0C, 0x1C, 0x1D, 0x1E, 0x1F])
+_CONTROL_BYTES = bytes([*range(0x01, 0x09), *range(0x0E, 0x1C), 0x7F])
+_CONTROLS_TO_SPACE = bytes.maketrans(_SPACE_LIKE, b" " * len(_SPACE_LIKE))
+# The same characters, and lone surrogates (JSON's "\ud800" decodes to one; no encoder accepts it), in text
+# read from JSON rather than parsed.
+_UNREADABLE_CHARS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_SPACE_LIKE_CHARS = frozenset(_SPACE_LIKE.decode())
 
 Element = etree._Element
 
@@ -83,13 +98,34 @@ def parse(html: str | bytes) -> Element:
     head = data[:4096]
     if b"\x00" in head or (head.count(b"<") == 0 and not _looks_textual(head)):
         raise SnapshotUnreadable("snapshot is not HTML (binary data)")
+    # one pass in C (a twentieth of the parse); a regex search to skip clean pages costs five times more
+    data = data.translate(_CONTROLS_TO_SPACE, _CONTROL_BYTES)
     try:
         tree = etree.fromstring(data, parser=_PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise SnapshotUnreadable(f"snapshot could not be parsed: {exc}") from exc
+    stopped = _PARSER.error_log.last_error
+    if stopped is not None and stopped.level_name == "FATAL":  # libxml2 gave up: the rest of the page is lost
+        limit = stopped.message.split(", use XML_PARSE_HUGE")[0].strip()  # the option is on already
+        raise SnapshotUnreadable(
+            f"snapshot could not be read whole: the parser stopped at line {stopped.line}: {limit}"
+        )
     if tree is None:
         raise SnapshotUnreadable("snapshot has no HTML content")
     return tree
+
+
+def clean_text(text: str) -> str:
+    """Text read out of JSON, made storable and printable: control characters dropped (as `parse` does for the
+    page) and each lone surrogate replaced by U+FFFD."""
+    if not _UNREADABLE_CHARS.search(text):
+        return text
+    return _UNREADABLE_CHARS.sub(_replacement, text)
+
+
+def _replacement(found: re.Match[str]) -> str:
+    char = found.group()
+    return "\ufffd" if char >= "\ud800" else " " if char in _SPACE_LIKE_CHARS else ""
 
 
 def _looks_textual(head: bytes) -> bool:
@@ -153,8 +189,12 @@ def captured_group(el: Element) -> Sequence[tuple[str | None, str | None]] | Non
         return None
     try:
         entries = json.loads(raw)
-        return [(str(e["url"]), e.get("title")) for e in entries if isinstance(e, dict) and e.get("url")]
-    except (ValueError, TypeError):
+        return [
+            (clean_text(str(e["url"])), clean_text(title) if isinstance(title := e.get("title"), str) else None)
+            for e in entries
+            if isinstance(e, dict) and e.get("url")
+        ]
+    except (ValueError, TypeError, RecursionError):  # RecursionError: JSON nested thousands deep
         return []
 
 
@@ -436,7 +476,7 @@ class _Walker:
     are replaced by what they compute (a dict lookup, nothing).
     """
 
-    __slots__ = ("block_kind", "blocks", "is_citation", "kinds", "skip", "skips")
+    __slots__ = ("block_kind", "blocks", "is_citation", "kinds", "ranks", "skip", "skips")
 
     def __init__(
         self,
@@ -445,6 +485,7 @@ class _Walker:
         skip: Callable[[Element], bool],
     ) -> None:
         self.blocks: list[_Block] = []
+        self.ranks: dict[Element, int] = {}
         self.is_citation = is_citation
         self.block_kind = block_kind
         self.kinds = _BLOCK_TAGS if block_kind is default_block_kind else None
@@ -457,7 +498,7 @@ class _Walker:
     def open_block(self, kind: BlockKind, el: Element | None) -> _Block:
         block = _Block(kind)
         if kind is _LIST_ITEM and el is not None:
-            block.list_rank = _list_rank(el)
+            block.list_rank = _list_rank(el, self.ranks)
         self.blocks.append(block)
         return block
 
@@ -608,32 +649,39 @@ def _text_holder(text: str) -> Element:
     return holder
 
 
-def _list_rank(li: Element) -> int:
-    parent = li.getparent()
-    if parent is None:
-        return 1
-    owner = next(li.iterancestors("ul", "ol"), None) if parent.tag not in ("ul", "ol") else None
-    if owner is not None:
-        return _wrapped_list_rank(li, owner)
-    rank = 0
-    for sibling in parent:
-        if sibling.tag == "li":
-            rank += 1
-        if sibling is li:
-            return rank
-    return rank or 1
+def _list_rank(li: Element, ranks: dict[Element, int]) -> int:
+    """The item's rank in its list. Every item of a list is ranked in one pass, the first time one of them is
+    asked for, and kept in `ranks` (one walk's cache): ranking each item on its own walked the list again for
+    every item, quadratic in a deeply nested list."""
+    if li not in ranks:
+        parent = li.getparent()
+        if parent is None:
+            return 1
+        owner = next(li.iterancestors("ul", "ol"), None) if parent.tag not in ("ul", "ol") else None
+        if owner is not None:
+            _rank_wrapped_items(owner, ranks)
+        else:
+            items = [sibling for sibling in parent if sibling.tag == "li"]
+            ranks.update(zip(items, range(1, len(items) + 1), strict=True))
+    return ranks.get(li, 1)
 
 
-def _wrapped_list_rank(li: Element, owner: Element) -> int:
-    """Rank of an item wrapped in a `<div>` inside its list (Google AI Overviews render late items in such
-    wrappers): count the list's own items, not those of lists nested in them."""
+def _rank_wrapped_items(owner: Element, ranks: dict[Element, int]) -> None:
+    """Ranks of the items wrapped in a `<div>` inside `owner` (Google AI Overviews render late items in such
+    wrappers): the list's own items are counted in document order, not those of lists nested in them."""
     rank = 0
-    for item in owner.iter("li"):
-        if next(item.iterancestors("ul", "ol"), None) is owner:
+    stack = list(reversed(owner))
+    while stack:
+        el = stack.pop()
+        tag = el.tag
+        if tag in ("ul", "ol"):
+            continue
+        if tag == "li":
             rank += 1
-        if item is li:
-            return rank
-    return rank or 1
+            parent = el.getparent()
+            if parent is not None and parent.tag not in ("ul", "ol"):  # items right in a list rank by siblings
+                ranks[el] = rank
+        stack.extend(reversed(el))
 
 
 # The answer's blocks and mentions are gathered as field dicts and validated as one list each: one call into

@@ -7,6 +7,8 @@ that highlight the quoted passage. Counting citations needs one spelling.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -62,7 +64,18 @@ def canonical_url(url: str, base: str | None = None) -> str | None:
     fragment = parts.fragment.split(":~:", 1)[0]
     fragment = fragment.removesuffix("#")
     path = parts.path or "/"
-    return urlunsplit((scheme, netloc, path, query, fragment))
+    return urlunsplit((scheme, netloc, _escape_controls(path), query, _escape_controls(fragment)))
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+def _escape_controls(part: str) -> str:
+    """Control characters percent-encoded, as a browser sends them: a canonical URL never holds one (reports
+    pack URLs into lists separated by control characters)."""
+    if part.isprintable() or not _CONTROL.search(part):
+        return part
+    return _CONTROL.sub(lambda found: f"%{ord(found.group()):02X}", part)
 
 
 @lru_cache(maxsize=16384)
@@ -72,11 +85,29 @@ def registrable_domain(url: str) -> str | None:
         host = urlsplit(url).hostname
     except ValueError:
         return None
-    if not host:
+    if not host or not valid_host(host):
         return None
     parts = _PSL.extract_str(host)
     domain = parts.top_domain_under_public_suffix
     return domain.lower() if domain else host.lower()
+
+
+# A DNS name: labels of letters (any script: IDN hosts arrive decoded), digits, hyphens and underscores (seen
+# in real subdomains), not starting or ending with a hyphen, 1-63 characters each, 253 in all.
+_LABEL = re.compile(r"(?!-)[\w-]{1,63}(?<!-)")
+
+
+def valid_host(host: str) -> bool:
+    """A host a browser could resolve: a DNS name or an IP address. A page can put anything between `//` and
+    the path (`=1+1.example`, markup); that names no site, so it gets no domain."""
+    if host.startswith("[") or ":" in host:
+        try:
+            ipaddress.ip_address(host.strip("[]"))
+        except ValueError:
+            return False
+        return True
+    name = host.removesuffix(".")
+    return 0 < len(name) <= 253 and all(_LABEL.fullmatch(label) for label in name.split("."))
 
 
 UrlFields = tuple[str | None, str | None, str | None]  # (url, canonical_url, domain)

@@ -487,7 +487,7 @@ def _messages(body: str) -> Iterator[dict[str, Any]]:
     """The messages of one response body: a conversation JSON (`mapping`) or an event stream."""
     try:
         whole = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
         whole = None
     if isinstance(whole, dict) and isinstance(whole.get("mapping"), dict):
         for node in whole["mapping"].values():
@@ -505,7 +505,7 @@ def _events(body: str) -> Iterator[Any]:
             continue
         try:
             yield json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
 
 

@@ -23,9 +23,24 @@ POLL_S = 0.5
 log = logging.getLogger(__name__)
 
 
+def private_dir(directory: Path) -> Path:
+    """The directory, made if missing, open to its owner only: one that already existed keeps its mode through
+    `mkdir`, so a 0777 `auth/` let every user of the machine replace or read a session between two writes."""
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    status = directory.stat()
+    if status.st_uid != os.getuid():
+        raise ConfigError(
+            f"{directory} belongs to another user: citewatch keeps logged-in sessions only in a "
+            "directory of yours (set CITEWATCH_CONFIG_DIR)"
+        )
+    if status.st_mode & 0o077:
+        directory.chmod(0o700)
+    return directory
+
+
 def write_private(path: Path, data: str) -> None:
     """Write a secret file readable by its owner only, with no moment where others could read it."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(path.parent)
     tmp = path.with_suffix(path.suffix + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -56,6 +71,7 @@ def save_session(
     window, when Enter cannot be read and no login can be seen, or when no login was seen and the browser
     holds nothing to save: an empty session is never written as if it were one.
     """
+    private_dir(path.parent)  # before the user logs in: a directory that cannot hold the session fails first
     spec = get_engine(engine)
     scraper = spec.scraper
     if not headless and not has_display():

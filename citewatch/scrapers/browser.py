@@ -111,6 +111,7 @@ class BrowserOptions:
     proxy: str | None = None
     timeout_s: float = 30.0  # default for single browser actions (clicks, navigation)
     trace: TraceMode = TraceMode.on_failure  # which captures keep a Playwright trace
+    extra_args: tuple[str, ...] = ()  # more Chromium flags (offline rendering)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +149,7 @@ class BrowserSession:
                 headless=options.headless,
                 channel=options.channel,
                 executable_path=executable,
-                args=launch_args(),
+                args=launch_args(options.extra_args),
                 proxy=proxy,
                 locale=options.locale,
                 timezone_id=options.timezone,
@@ -160,7 +161,7 @@ class BrowserSession:
             headless=options.headless,
             channel=options.channel,
             executable_path=executable,
-            args=launch_args(),
+            args=launch_args(options.extra_args),
             proxy=proxy,
         )
         return cls(options, browser=browser)

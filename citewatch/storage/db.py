@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
 from citewatch.errors import NoStore, StorageError
 
@@ -20,14 +20,18 @@ MIGRATION_LOCK = 0x63697465  # any fixed number: the advisory lock that serialis
 # The newest migration's revision. Opening a store that is up to date, the common case, compares it with the
 # store's own and never imports alembic (a third of a second of every command's start-up); tests/storage
 # checks it is the head of the migrations.
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 SQLITE_BUSY_TIMEOUT_S = 30  # concurrent campaign workers wait for each other's writes instead of failing
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
+    # readers do not block the writer; the mode stays with the file, so another application's database
+    # (tables, none of them citewatch's) is left as it is: `upgrade` refuses it
+    tables = {row[0] for row in cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables or "alembic_version" in tables:
+        cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
@@ -40,6 +44,11 @@ def make_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise StorageError(f"not a database URL citewatch can use: {safe_url(url)!r} ({exc})") from exc
+    except ImportError as exc:  # a dialect SQLAlchemy knows whose driver is not installed (mysql://)
+        raise StorageError(
+            f"no driver for the database at {safe_url(url)} ({exc.name or exc}): citewatch stores into "
+            "sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+        ) from exc
 
 
 def alembic_config(url: str) -> Config:
@@ -63,6 +72,8 @@ def upgrade(url: str, engine: Engine | None = None) -> None:
         _migrate(url, engine)
     except OperationalError as exc:
         raise StorageError(f"cannot reach the database at {safe_url(url)}: {first_line(exc)}") from exc
+    except DBAPIError as exc:  # not a database, a damaged one: one line, not the SQL that met it
+        raise StorageError(f"cannot use the database at {safe_url(url)}: {first_line(exc)}") from exc
     finally:
         if owned:
             engine.dispose()
@@ -93,16 +104,76 @@ def require_store(url: str) -> None:
 
 
 def _migrate(url: str, engine: Engine) -> None:
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-        if _revision(connection) == SCHEMA_REVISION:
-            return
-        from alembic import command
+    """Migrate in one transaction that holds the store's write lock from the start.
 
-        config = alembic_config(url)
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    On PostgreSQL an advisory lock serialises migrations and DDL is transactional. On SQLite the driver
+    commits before each DDL statement by itself, so a process killed mid-way used to leave half a schema,
+    and two processes on a new file raced to create the same tables: the migration runs instead with the
+    driver's own transaction handling off, inside `BEGIN IMMEDIATE`, which waits (busy timeout) for any other
+    writer and is rolled back whole when the process dies.
+    """
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        driver = connection.connection.driver_connection
+        if sqlite:
+            connection.commit()  # end SQLAlchemy's implicit transaction before taking the lock by hand
+            driver.isolation_level = None  # type: ignore[union-attr]
+        try:
+            if sqlite:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            _migrate_locked(url, connection)
+            connection.commit()
+        finally:
+            if sqlite:
+                connection.rollback()
+                driver.isolation_level = ""  # type: ignore[union-attr]
+
+
+def _migrate_locked(url: str, connection: Connection) -> None:
+    revision = _revision(connection)
+    if revision == SCHEMA_REVISION:
+        return
+    if revision is None and (foreign := inspect(connection).get_table_names()):
+        raise StorageError(
+            f"the database at {safe_url(url)} holds other tables ({', '.join(sorted(foreign)[:5])}) and no citewatch "
+            "schema: refusing to change it; give citewatch a new database"
+        )
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    config = alembic_config(url)
+    if revision is not None and revision not in {
+        s.revision for s in ScriptDirectory.from_config(config).walk_revisions()
+    }:
+        raise StorageError(
+            f"the database at {safe_url(url)} has schema {revision}, newer than this citewatch knows "
+            f"({SCHEMA_REVISION}): upgrade citewatch"
+        )
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+def check_integrity(url: str) -> None:
+    """SQLite only: read every page of the file (`PRAGMA quick_check`) and raise when it is damaged. A damaged
+    file can still hold a readable schema revision, so being "up to date" says nothing of its data."""
+    engine = make_engine(url)
+    try:
+        if engine.dialect.name != "sqlite":
+            return
+        with engine.connect() as connection:
+            found = [row[0] for row in connection.exec_driver_sql("PRAGMA quick_check")]
+    except DBAPIError as exc:
+        raise StorageError(f"cannot use the database at {safe_url(url)}: {first_line(exc)}") from exc
+    finally:
+        engine.dispose()
+    if found != ["ok"]:
+        first = found[0].splitlines()[0]
+        raise StorageError(
+            f"the database at {safe_url(url)} is damaged ({first}): restore it from a backup, or try "
+            "`sqlite3 FILE .recover`"
+        )
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -8,17 +8,24 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import re
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import Select, select
+from sqlalchemy.exc import DBAPIError
 
 from citewatch.analysis.brands import BrandSet
+from citewatch.errors import ConfigError, StorageError
 from citewatch.storage import tables as t
 from citewatch.storage.context import RunContext, run_contexts
+from citewatch.storage.db import first_line, safe_url
 from citewatch.storage.queries import latest_extractions
 from citewatch.storage.repository import Store
 from citewatch.storage.types import AwareDateTime
@@ -135,18 +142,21 @@ def stream(store: Store, table: str, brands: BrandSet | None = None) -> tuple[li
     contexts = run_contexts(store) if extra else {}
 
     def rows() -> Iterator[dict[str, Any]]:
-        with store.engine.connect() as connection:
-            result = connection.execution_options(stream_results=True, yield_per=BATCH).execute(query)
-            for values in result:
-                row = dict(zip(selected, values, strict=True))
-                if extra:
-                    context = contexts.get(row["run_id"], RunContext())
-                    row["country"] = context.country_of(row.pop(JOB_KEY))
-                    row["tags"] = ";".join(context.tags_of(row["prompt"]))
-                if "brand" in extra:
-                    named = brands.first_named(row["text"]) if brands is not None else None
-                    row["brand"] = named.name if named else None
-                yield row
+        try:
+            with store.engine.connect() as connection:
+                result = connection.execution_options(stream_results=True, yield_per=BATCH).execute(query)
+                for values in result:
+                    row = dict(zip(selected, values, strict=True))
+                    if extra:
+                        context = contexts.get(row["run_id"], RunContext())
+                        row["country"] = context.country_of(row.pop(JOB_KEY))
+                        row["tags"] = ";".join(context.tags_of(row["prompt"]))
+                    if "brand" in extra:
+                        named = brands.first_named(row["text"]) if brands is not None else None
+                        row["brand"] = named.name if named else None
+                    yield row
+        except DBAPIError as exc:
+            raise StorageError(f"database error at {safe_url(store.url)}: {first_line(exc)}") from exc
 
     return columns, rows()
 
@@ -162,13 +172,59 @@ def write_jsonl(rows: Iterator[dict[str, Any]], out: IO[str]) -> int:
     return count
 
 
-def write_csv(columns: list[str], rows: Iterator[dict[str, Any]], out: IO[str]) -> int:
+# A spreadsheet runs a cell that begins with one of these as a formula (OWASP "CSV injection"); a page's
+# title or URL can begin with one. A plain number (-0.5, +3) is no formula and stays a number.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """The cell as a spreadsheet shows it and never runs it: text that would start a formula gets a `'`."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def write_csv(columns: list[str], rows: Iterator[dict[str, Any]], out: IO[str], *, raw: bool = False) -> int:
+    """CSV with formula-like cells neutralised (`spreadsheet_safe`), or exactly as stored with `raw`."""
     writer = csv.DictWriter(out, fieldnames=columns)
     writer.writeheader()
     count = 0
     for count, row in enumerate(rows, start=1):  # noqa: B007 - the count after the loop is the result
-        writer.writerow({k: _plain(v) for k, v in row.items()})
+        plain = {k: _plain(v) for k, v in row.items()}
+        writer.writerow(plain if raw else {k: spreadsheet_safe(v) for k, v in plain.items()})
     return count
+
+
+@contextmanager
+def replaced_on_success(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path` that replaces it only when the block succeeds: a failed export leaves
+    an existing file as it was instead of a bare header."""
+    if path.is_dir():
+        raise ConfigError(f"cannot write {path}: it is a directory")
+    if not path.parent.is_dir():
+        raise ConfigError(f"cannot write {path}: no directory {path.parent}")
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror}") from exc
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        yield temporary
+        if path.exists():  # keep the mode of the file being replaced
+            temporary.chmod(path.stat().st_mode & 0o7777)
+        else:
+            temporary.chmod(0o666 & ~_umask())
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _arrow_type(column_type: Any) -> Any:

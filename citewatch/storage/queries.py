@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, String, case, cast, func, literal, select
 
 from citewatch.models import CaptureStatus
+from citewatch.storage import run_lists
 from citewatch.storage import tables as t
 
 AnySelect = Select[*tuple[Any, ...]]
@@ -82,7 +83,7 @@ def _answered(query: AnySelect, latest: Any, where: RunFilter) -> AnySelect:
 
 # Separators of the per-run lists aggregated in SQL: ASCII unit and record separators, which never occur in a
 # URL or a domain (both are parsed, percent-encoded strings).
-UNIT, RECORD = "\x1f", "\x1e"
+UNIT, RECORD = run_lists.UNIT, run_lists.RECORD  # stored values never hold them: `Store.save_extraction`
 
 
 def _joined(row_table: Any, extraction_id: Any, *parts: Any) -> Any:

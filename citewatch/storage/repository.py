@@ -13,25 +13,30 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, cast
 
 import zstandard
 from pydantic import BaseModel
-from sqlalchemy import Engine, select, update
+from sqlalchemy import CursorResult, Engine, delete, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from citewatch.config import get_settings
 from citewatch.errors import StorageError
 from citewatch.models import CaptureResult, CaptureStatus, Extraction, NetworkRecord, Snapshot
-from citewatch.storage import run_lists
+from citewatch.storage import owners, run_lists
 from citewatch.storage import tables as t
 from citewatch.storage.db import SCHEMA_REVISION, current_revision, first_line, make_engine, safe_url, upgrade
 
+# A lone surrogate (JSON's "\ud800" decodes to one) cannot be encoded: SQLite's driver raises, PostgreSQL
+# refuses the JSON. Stored strings get U+FFFD in its place, like NUL.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 ZSTD_LEVEL = 10  # DOMs compress ~10x; a higher level costs time for little gain
 ROLES = {
     "dom": "text/html; charset=utf-8",
@@ -126,6 +131,17 @@ class Store:
         with self._session() as session:
             session.execute(update(t.Run).where(t.Run.id == run_id).values(status=status, finished_at=_now()))
 
+    def interrupt_dead_runs(self, campaign: str) -> int:
+        """Mark `interrupted` the campaign's runs still `running` whose owner process is known dead (killed
+        runs never finish their row); how many there were."""
+        with self._session() as session:
+            running = session.scalars(select(t.Run).where(t.Run.campaign == campaign, t.Run.status == "running")).all()
+            dead = [run for run in running if owners.known_dead(str((run.meta or {}).get("owner", "")))]
+            for run in dead:
+                run.status = "interrupted"
+                run.finished_at = _now()
+            return len(dead)
+
     def start_capture(
         self,
         *,
@@ -194,7 +210,7 @@ class Store:
 
     def save_extraction(self, capture_id: int, extraction: Extraction) -> int:
         """A new versioned extraction of the capture, spread into the row tables."""
-        data: dict[str, Any] = _portable(extraction.model_dump(mode="json"))
+        data: dict[str, Any] = _separators_escaped(_portable(extraction.model_dump(mode="json")))
         with self._session() as session:
             self._capture(session, capture_id)
             row = t.ExtractionRow(
@@ -210,6 +226,54 @@ class Store:
             session.add_all(_rows(row.id, data))
             session.add(t.RunListsRow(**run_lists.row(row.id, run_lists.from_json(data))))
             return row.id
+
+    # --- job claims ----------------------------------------------------------------------------------
+
+    def claim_job(self, job_key: str, *, lease_s: float) -> bool:
+        """Take the job for this process for `lease_s` seconds, atomically; False when a live holder has it.
+
+        The first claim is an insert the primary key makes unique; a held claim is taken over only when its
+        lease ran out or its owner is known dead, by an update conditional on the holder seen, so of two
+        processes taking over the same claim exactly one wins.
+        """
+        me, now = owners.this_process(), time.time()
+        with self._session() as session:
+            try:
+                with session.begin_nested():
+                    session.add(t.JobClaim(job_key=job_key, owner=me, expires_at=now + lease_s))
+                return True
+            except IntegrityError:
+                pass  # held, or held until a moment ago
+            held = session.execute(
+                select(t.JobClaim.owner, t.JobClaim.expires_at).where(t.JobClaim.job_key == job_key)
+            ).one_or_none()
+            if held is None:  # released in between: the next attempt inserts it
+                return False
+            owner, expires_at = held
+            if owner != me and expires_at > now and not owners.known_dead(owner):
+                return False
+            taken = session.execute(
+                update(t.JobClaim)
+                .where(t.JobClaim.job_key == job_key, t.JobClaim.owner == owner, t.JobClaim.expires_at == expires_at)
+                .values(owner=me, expires_at=now + lease_s)
+            )
+            return bool(cast(CursorResult[Any], taken).rowcount == 1)
+
+    def renew_claim(self, job_key: str, *, lease_s: float) -> bool:
+        """Extend this process's lease on the job; False when it lost it (it expired and was taken over)."""
+        with self._session() as session:
+            renewed = session.execute(
+                update(t.JobClaim)
+                .where(t.JobClaim.job_key == job_key, t.JobClaim.owner == owners.this_process())
+                .values(expires_at=time.time() + lease_s)
+            )
+            return bool(cast(CursorResult[Any], renewed).rowcount == 1)
+
+    def release_claim(self, job_key: str) -> None:
+        with self._session() as session:
+            session.execute(
+                delete(t.JobClaim).where(t.JobClaim.job_key == job_key, t.JobClaim.owner == owners.this_process())
+            )
 
     # --- reading -------------------------------------------------------------------------------------
 
@@ -259,7 +323,15 @@ class Store:
             artifact = session.get(t.Artifact, sha256)
             if artifact is None:
                 raise StorageError(f"no artifact {sha256}")
-            return self._decompressor.decompress(artifact.data)
+            try:
+                return self._decompressor.decompress(artifact.data)
+            except zstandard.ZstdError as exc:  # damaged on disk or by hand: this artifact only, one line
+                raise StorageError(f"artifact {sha256[:12]} is damaged and cannot be read: {exc}") from exc
+
+    def has_extraction(self, capture_id: int) -> bool:
+        with self._session() as session:
+            found = session.scalar(select(t.ExtractionRow.id).where(t.ExtractionRow.capture_id == capture_id).limit(1))
+            return found is not None
 
     def latest_extraction(self, capture_id: int) -> Extraction | None:
         found = self.extractions(capture_id)
@@ -362,14 +434,26 @@ def _check_schema(url: str, engine: Engine) -> None:
 
 
 def _portable(value: Any) -> Any:
-    """The value with U+FFFD for each NUL in its strings (see the module docstring)."""
+    """The value with U+FFFD for each NUL and each lone surrogate in its strings (see the module docstring)."""
     if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
+        value = value.replace("\x00", "\ufffd")
+        return value if value.isascii() or not _SURROGATE.search(value) else _SURROGATE.sub("\ufffd", value)
     if isinstance(value, list):
         return [_portable(item) for item in value]
     if isinstance(value, dict):
         return {_portable(key): _portable(item) for key, item in value.items()}
     return value
+
+
+def _separators_escaped(data: dict[str, Any]) -> dict[str, Any]:
+    """The record with the list separators percent-encoded in its URLs and domains (`run_lists.separator_free`):
+    reports aggregate those columns into separated lists, which one raw separator would corrupt."""
+    for key in ("citations", "sources", "organic_results"):
+        for item in data[key]:
+            for field in ("url", "canonical_url", "domain"):
+                if isinstance(item.get(field), str):
+                    item[field] = run_lists.separator_free(item[field])
+    return data
 
 
 def _rows(extraction_id: int, data: dict[str, Any]) -> list[t.Base]:

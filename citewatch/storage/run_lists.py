@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 # The lists are stored as text, each item followed by the ASCII unit separator, which never occurs in a URL or
 # a domain (both are parsed, percent-encoded strings). The trailing separator tells [] from [""].
 UNIT = "\x1f"
+RECORD = "\x1e"  # what SQL aggregates of these lists put between rows (`storage.queries`)
 
 Target = tuple[str, str]  # (URL, registrable domain or ""), of a citation or a source the engine marks cited
 
@@ -60,7 +61,15 @@ def from_json(data: dict[str, Any]) -> RunLists:
 
 
 def pack(items: Iterable[str]) -> str:
-    return "".join([item + UNIT for item in items])
+    return "".join([separator_free(item) + UNIT for item in items])
+
+
+def separator_free(value: str) -> str:
+    """A URL or domain with the separators percent-encoded (as a browser would send them), so that no stored
+    value can split a list: canonical URLs never hold them, this guards what an extractor stored raw."""
+    if UNIT not in value and RECORD not in value:
+        return value
+    return value.replace(UNIT, "%1F").replace(RECORD, "%1E")
 
 
 def unpack(packed: str) -> list[str]:

@@ -213,3 +213,14 @@ class OrganicResultRow(Base):
     domain: Mapped[str | None] = mapped_column(String(255), index=True)
     title: Mapped[str | None] = mapped_column(Text)
     snippet: Mapped[str | None] = mapped_column(Text)
+
+
+class JobClaim(Base):
+    """Which process is running a campaign job now, until when: two runs (or a run and a queue worker) of one
+    campaign share its jobs instead of each capturing all of them. The owner renews its lease while it works;
+    a lease that ran out, or whose owner process is gone, may be taken over (`citewatch.storage.claims`)."""
+
+    __tablename__ = "job_claims"
+    job_key: Mapped[str] = mapped_column(String(500), primary_key=True)  # the campaign job, without `#<attempt>`
+    owner: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[float] = mapped_column(Float)  # seconds since the epoch: comparable on every back end

@@ -52,3 +52,14 @@ def test_an_empty_session_is_never_saved(cli, perplexity, tmp_path: Path) -> Non
     assert done.returncode == 1, done.stdout
     assert "nothing saved" in done.stderr and "now use it" not in done.stdout
     assert not (tmp_path / "config" / "auth" / "perplexity.json").exists()
+
+
+def test_an_auth_directory_open_to_others_is_tightened_before_a_session_is_written(tmp_path: Path) -> None:
+    from citewatch.scrapers.auth import write_private
+
+    auth_dir = tmp_path / "config" / "auth"
+    auth_dir.mkdir(parents=True)
+    auth_dir.chmod(0o777)
+    write_private(auth_dir / "perplexity.json", "{}")
+    assert stat.S_IMODE(auth_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE((auth_dir / "perplexity.json").stat().st_mode) == 0o600

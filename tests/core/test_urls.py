@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from citewatch.extract._urls import canonical_url, registrable_domain, url_fields
 
@@ -50,3 +55,41 @@ def test_url_fields_keep_the_raw_url_and_add_identity() -> None:
     assert url_fields(raw) == (raw, "https://www.example.com/a", "example.com")
     assert url_fields("javascript:0") == (None, None, None)
     assert url_fields(None) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    "host", ["=1+1.example", '"><svg onload=alert(1)>.example', "-lead.example", "a..b.example", "a b.example"]
+)
+def test_a_host_that_names_no_site_gets_no_domain(host: str) -> None:
+    _url, canonical, domain = url_fields(f"https://{host}/page")
+    assert canonical == f"https://{host.lower()}/page" or canonical is None, "the URL is kept as it was"
+    assert domain is None
+    assert registrable_domain(f"https://{host}/") is None
+
+
+@given(st.text(alphabet=st.sampled_from(list("=+@\"'<>(){}|\\^`!$&*,;")), min_size=1), st.sampled_from(["a", "b.c"]))
+def test_hosts_with_characters_no_dns_name_has_get_no_domain(junk: str, tail: str) -> None:
+    assert registrable_domain(f"https://{tail}{junk}.example/") is None
+
+
+@pytest.mark.parametrize("host", ["news.bbc.co.uk", "xn--bcher-kva.example", "bücher.example", "_dmarc.example.com"])
+def test_real_host_names_keep_their_domain(host: str) -> None:
+    assert registrable_domain(f"https://{host}/") is not None
+
+
+def test_control_characters_in_a_path_are_percent_encoded() -> None:
+    assert canonical_url("https://a.example/x\x1fy\x1ez#f\x01") == "https://a.example/x%1Fy%1Ez#f%01"
+
+
+def test_an_extraction_with_an_invalid_host_says_so() -> None:
+    from citewatch.extract import extract_html
+
+    page = (
+        Path(__file__).resolve().parent.parent.parent / "fixtures" / "perplexity" / "lists-and-mentions" / "page.html"
+    )
+    html = page.read_text(encoding="utf-8")
+    href = re.search(r'href="(https://[^"/]+)/', html)
+    assert href
+    extraction = extract_html("perplexity", html.replace(href.group(1), "https://=1+1.example"))
+    assert any("not a valid host name" in w and "=1+1.example" in w for w in extraction.warnings), extraction.warnings
+    assert all(c.domain != "=1+1.example" for c in extraction.citations)

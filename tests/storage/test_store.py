@@ -354,3 +354,19 @@ def test_upgrading_an_older_store_gives_its_extractions_their_lists(db_url: str)
         with store.engine.connect() as connection:
             assert connection.execute(select(t.RunListsRow).order_by(t.RunListsRow.extraction_id)).all() == written
     assert len(written) == 2 and written[0].cited_urls
+
+
+def test_lone_surrogates_are_stored_the_same_on_both_back_ends(store: Store) -> None:
+    run_id = store.start_run(kind="capture")
+    capture_id = store.start_capture(run_id=run_id, prompt="p", engine="gemini")
+    extraction = Extraction(
+        engine="gemini",
+        extractor_version="gemini/1",
+        status=ExtractionStatus.answered,
+        answer=Answer(text="half \ud800 a pair"),
+        sources=[Source(position=1, kind=SourceKind.listed, url="https://a.example/", title="\udc00 title")],
+    )
+    store.save_extraction(capture_id, extraction)
+    stored = store.latest_extraction(capture_id)
+    assert stored is not None
+    assert stored.answer.text == "half \ufffd a pair" and stored.sources[0].title == "\ufffd title"
