@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MIN_FIXTURES = 6
 # Engines whose selectors are data (citewatch/selectors/<name>.toml); the others keep theirs in code until
 # their modules are converted.
-SELECTORS_AS_DATA = ("perplexity", "gemini")
+SELECTORS_AS_DATA = ("perplexity", "gemini", "google_aio", "google_ai_mode")
 
 
 @pytest.mark.parametrize("name", sorted(ENGINES))
