@@ -61,9 +61,13 @@ def test_every_shipped_key_is_used_by_the_engine(engine: str) -> None:
     assert [key for key in keys if f'"{key}"' not in code] == []
 
 
-def test_common_walls_are_used_by_the_steps() -> None:
-    code = (ROOT / "citewatch" / "scrapers" / "steps.py").read_text(encoding="utf-8")
-    assert all(f'"{key}"' in code or f"'{key}'" in code for key in selectors.load(selectors.COMMON).css)
+def test_common_walls_are_used_by_the_steps_and_the_extractors() -> None:
+    """The wall vocabulary in both its forms: the scraper's CSS by the steps, the XPaths and names by `_html`."""
+    walls = selectors.load(selectors.COMMON)
+    steps = (ROOT / "citewatch" / "scrapers" / "steps.py").read_text(encoding="utf-8")
+    html = (ROOT / "citewatch" / "extract" / "_html.py").read_text(encoding="utf-8")
+    assert [key for key in walls.css if f'"{key}"' not in steps and f"'{key}'" not in steps] == []
+    assert [key for key in [*walls.xpath, *walls.names] if f'"{key}"' not in html] == []
 
 
 @pytest.mark.parametrize(
