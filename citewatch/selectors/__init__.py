@@ -299,10 +299,10 @@ def current(engine: str) -> SelectorSet | None:
 
 
 def provenance(engine: str) -> str | None:
-    """For an extraction's warnings: which overrides changed the extractor's selectors (the engine's own file
-    and the shared files it reads), None when none did."""
+    """For an extraction's warnings: which overrides changed the extractor's selectors (the engine's own file,
+    the shared files it reads and the bot walls every extractor reads), None when none did."""
     said: list[str] = []
-    for name in (engine, *SHARED.get(engine, ())):
+    for name in (engine, *SHARED.get(engine, ()), COMMON):
         selectors = current(name)
         keys = [key for key in selectors.overridden if not key.startswith("scraper.")] if selectors else []
         if selectors and keys:

@@ -239,3 +239,14 @@ def test_a_shared_google_key_in_an_engine_file_points_at_the_shared_file(tmp_pat
         SelectorError, match=r"google_aio\.toml: extractor\.answer_containers: unknown key \(it is shared"
     ):
         selectors.configure(folder)
+
+
+def test_an_override_of_the_extractors_walls_is_named_in_every_engines_warnings(tmp_path: Path) -> None:
+    page = (FIXTURES / "google_aio" / "captcha-sorry" / "page.html").read_bytes()
+    assert extract_html("google_aio", page).status is ExtractionStatus.captcha
+    form = "boolean(/descendant::form[@id = 'no-such-form'])"
+    walls = f'[extractor]\ncaptcha_form = "{form}"\n[names]\ncaptcha_widget_classes = ["no-such-widget"]\n'
+    selectors.configure(_override(tmp_path / "sel", selectors.COMMON, walls))
+    mended = extract_html("google_aio", page)
+    assert mended.status is not ExtractionStatus.captcha
+    assert any("_common.toml" in w and "extractor.captcha_form" in w for w in mended.warnings)
