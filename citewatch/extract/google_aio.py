@@ -194,10 +194,10 @@ def _walk(root: Element, sentences: list[Element]) -> WalkedAnswer:
         keep.update(block.iter())
         keep.update(block.iterancestors())
 
-    cluster_attributes = SEL.names("cluster_attributes")
+    cluster, supported = SEL.name("cluster_attribute"), SEL.name("cluster_sentences_attribute")
 
     def is_cluster(el: Element) -> bool:
-        return cluster_attributes.issubset(el.keys())
+        return el.get(cluster) is not None and el.get(supported) is not None
 
     return walk_answer(
         [root],
@@ -239,7 +239,7 @@ def _block_of(sentence: Element, root: Element, heading_class: str) -> tuple[Ele
 def _citations(anchors: list[Anchor], warnings: list[str]) -> list[Citation]:
     citations: list[Citation] = []
     unopened = 0
-    group_attribute = SEL.name("cluster_group_attribute")
+    group_attribute = SEL.name("cluster_attribute")
     for anchor in anchors:
         cluster = anchor.element
         group = captured_group(cluster)
@@ -347,8 +347,8 @@ def _cluster_contracts(result: Extraction, root: Element, sentences: list[Elemen
     broken: list[str] = []
     sentence_attribute = SEL.name("sentence_attribute")
     known = {s.get(sentence_attribute) for s in sentences}
-    clusters = SEL.xpath("clusters")(root)
-    dangling = {u for c in clusters for u in (c.get("data-uuids") or "").split(",") if u and u not in known}
+    clusters, supported = SEL.xpath("clusters")(root), SEL.name("cluster_sentences_attribute")
+    dangling = {u for c in clusters for u in (c.get(supported) or "").split(",") if u and u not in known}
     if dangling:
         broken.append(f"{contracts.ENGINE_CHANGED}: citation clusters name {len(dangling)} sentence(s) not on the page")
     if clusters and not result.sources:
