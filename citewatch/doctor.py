@@ -22,6 +22,7 @@ from citewatch import selectors
 from citewatch.engines import get_engine
 from citewatch.extract import extract_snapshot
 from citewatch.models import CaptureStatus, Extraction, ExtractionStatus
+from citewatch.scrapers._google import GoogleScraper
 from citewatch.scrapers.base import ChatScraper, Target
 from citewatch.scrapers.browser import BrowserSession
 from citewatch.scrapers.pipeline import capture_once
@@ -121,6 +122,9 @@ def scraper_selectors(scraper: ChatScraper) -> dict[str, str]:
         "consent": ", ".join(scraper.consent_buttons),
         "login_wall": ", ".join(scraper.login_wall),
         "logged_in": scraper.logged_in,
+        # A Google results page without an AI answer lacks the module, or displays the placeholder saying so.
+        "module": scraper.module if isinstance(scraper, GoogleScraper) else None,
+        "unavailable": scraper.unavailable if isinstance(scraper, GoogleScraper) else None,
         "citations": scraper.citation_marks,
         "sources": scraper.source_marks,
         "captcha": WALLS.css("captcha"),

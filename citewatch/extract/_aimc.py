@@ -28,7 +28,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -47,7 +47,6 @@ from citewatch.extract._html import (
     text_of,
     visible_of,
     walk_answer,
-    with_class,
 )
 from citewatch.extract._urls import UrlFields, url_fields
 from citewatch.models import (
@@ -60,43 +59,14 @@ from citewatch.models import (
     Source,
     SourceKind,
 )
+from citewatch.selectors import Selectors
 
-# Attributes are tested through attribute steps (`//@id[. = 'x']/parent::*`), as `with_class` explains.
-# engines.md §5.2 / §4.3: the answer container `div[data-subtree=aimc]` and its answer column
-# `div[data-container-id=main-col]`.
-ANSWER_CONTAINERS = etree.XPath("descendant-or-self::div/@data-subtree[. = 'aimc']/parent::*")
-ANSWER_COLUMN = etree.XPath("descendant::div/@data-container-id[. = 'main-col']/parent::*")
-# engines.md §5.2 "inline citation": button.rBl3me[data-icl-uuid] (`_is_citation`); "citation resolution":
-# the comment islands under `div[data-crb-el]`; a card's own island repeats the card.
-ISLANDS = etree.XPath("descendant::*/@data-crb-el/parent::*[not(@data-src-id)]/comment()")
-# engines.md §5.2 right column: the preview list and the "Show all related links" dialog, both made of
-# `div[data-src-id]` cards (§4.3: `data-crb-el=kXllB`, link `a.NDNGvf`), and the "N sites" button
-# (`data-xid=x92FHb`, localised aria-label).
-_DIALOGS = "descendant::*/@role[. = 'dialog']/parent::*"
-RHS_COLUMN = etree.XPath("descendant::div/@data-container-id[. = 'rhs-col']/parent::*")
-PREVIEW_CARDS = etree.XPath("descendant::div/@data-src-id/parent::*[not(ancestor::*[@role='dialog'])]")
-DIALOG_CARDS = etree.XPath(f"{_DIALOGS}/descendant::div/@data-src-id/parent::*")
-SITES_BUTTONS = etree.XPath("descendant::button/@data-xid[. = 'x92FHb']/parent::*")
-DIALOG_SITES_BUTTON = etree.XPath(f"{_DIALOGS}/descendant::button/@data-xid[. = 'x92FHb']/parent::*")
-CARD_LINKS = (etree.XPath(f"{with_class('NDNGvf', 'descendant::a')}[@href]"), etree.XPath(".//a[@href][1]"))
-# engines.md §5.2 blocks: paragraphs `div.Y3BBE[data-sfc-cp]`, headings `[role=heading]`, lists `ul > li`.
-PARAGRAPH_CLASS = "Y3BBE"
-# engines.md §4.3: an embedded video in the answer (capture: `div[jscontroller=uDeH3]` holding a `<video>`
-# and a thumbnail linking to YouTube) is a widget, not prose and not a source of the source list. It is
-# found from its `<video>` or its link to a video host, then climbed up to the widget below its block.
-VIDEO_HOOKS = etree.XPath(
-    "descendant::video | descendant::a/@href[contains(., 'youtube.com/') or contains(., 'youtu.be/')]/parent::*"
-)
-VIDEO_LINK = etree.XPath(
-    "descendant-or-self::a/@href[contains(., 'youtube.com/') or contains(., 'youtu.be/')]/parent::*"
-)
+# engines.md §5.2 / §4.3: every selector is data in citewatch/selectors/_google.toml, shared by both Google
+# engines, which users can override.
+SEL = Selectors("_google")
 # engines.md §5.2: place cards are `google.com/viewer/place?mid=…` links.
 _PLACE_PATH = "/viewer/place"
 
-# Widgets inside the answer column that are not prose: hidden data islands, tooltips, the disclaimer,
-# share and feedback controls, suggestion chips (`data-xid`), and dialogs and button groups (roles).
-_SKIP_ROLES = frozenset({"dialog", "group", "button", "status", "menu"})
-_ISLAND_PREFIX = "Sv6Kpe"
 # "24 lis 2025 — snippet": a card's snippet starts with the page's date when Google knows it.
 _DATED_SNIPPET = re.compile(r"^(?P<date>[^—]{4,30}?\d[^—]{0,30}?)\s+—\s+(?P<snippet>.+)$", re.S)
 _COUNT = re.compile(r"\d[\d\s.,\u00a0\u202f]*")
@@ -114,52 +84,67 @@ class _Linked:
 
 
 def answer_container(scope: Element) -> Element | None:
-    return first(ANSWER_CONTAINERS(scope))
+    return first(SEL.xpath("answer_containers")(scope))
 
 
 def answer_column(container: Element) -> Element:
     """The answer column, or the whole container on pages that have no column."""
-    column = first(ANSWER_COLUMN(container))
+    column = first(SEL.xpath("answer_column")(container))
     return container if column is None else column
 
 
 def walk(container: Element) -> WalkedAnswer:
     column = answer_column(container)
-    widgets = set(_video_widgets(column))
+    block_kind = _block_kind_test()
+    widgets = set(_video_widgets(column, block_kind))
+    skip_attributes, skip_roles = SEL.names("skip_attributes"), SEL.names("skip_roles")
 
     def skip(el: Element) -> bool:
-        return _skip(el) or el in widgets
+        return not skip_attributes.isdisjoint(el.keys()) or el.get("role") in skip_roles or el in widgets
 
-    return walk_answer([column], is_citation=_is_citation, block_kind=_block_kind, skip=skip)
-
-
-def _is_citation(el: Element) -> bool:
-    return el.tag == "button" and el.get("data-icl-uuid") is not None
+    return walk_answer([column], is_citation=_citation_test(), block_kind=block_kind, skip=skip)
 
 
-def _block_kind(el: Element) -> BlockKind | None:
-    if el.get("role") == "heading":
-        return BlockKind.heading
-    if el.tag == "div" and el.get("data-sfc-cp") is not None and PARAGRAPH_CLASS in (el.get("class") or "").split():
-        return BlockKind.paragraph
-    return default_block_kind(el)
+# The tests below are asked of every element of the answer, so the names they compare are bound once a page.
 
 
-def _skip(el: Element) -> bool:
-    return el.get("data-crb-el") is not None or el.get("data-xid") is not None or el.get("role") in _SKIP_ROLES
+def _citation_test() -> Callable[[Element], bool]:
+    tag, attribute = SEL.name("citation_tag"), SEL.name("citation_attribute")
+
+    def is_citation(el: Element) -> bool:
+        return el.tag == tag and el.get(attribute) is not None
+
+    return is_citation
+
+
+def _block_kind_test() -> Callable[[Element], BlockKind | None]:
+    paragraph_class, paragraph_attribute = SEL.name("paragraph_class"), SEL.name("paragraph_attribute")
+
+    def block_kind(el: Element) -> BlockKind | None:
+        if el.get("role") == "heading":
+            return BlockKind.heading
+        if (
+            el.tag == "div"
+            and el.get(paragraph_attribute) is not None
+            and paragraph_class in (el.get("class") or "").split()
+        ):
+            return BlockKind.paragraph
+        return default_block_kind(el)
+
+    return block_kind
 
 
 # --- embedded videos ---------------------------------------------------------------------------------
 
 
-def _video_widgets(column: Element) -> list[Element]:
+def _video_widgets(column: Element, block_kind: Callable[[Element], BlockKind | None]) -> list[Element]:
     """The roots of the video widgets in the column, in reading order: from each hook up to the last element
     below its block. A plain link to a video in the prose (no thumbnail, no player) stays a link."""
     roots: list[Element] = []
-    for hook in VIDEO_HOOKS(column):
+    for hook in SEL.xpath("video_hooks")(column):
         node = hook
         parent = node.getparent()
-        while parent is not None and parent is not column and _block_kind(parent) is None:
+        while parent is not None and parent is not column and block_kind(parent) is None:
             node, parent = parent, parent.getparent()
         if node not in roots and next(node.iter("img", "video"), None) is not None:
             roots.append(node)
@@ -170,8 +155,9 @@ def videos(container: Element) -> list[Source]:
     """The videos embedded in the answer, as `video` sources (shown, not cited), in reading order."""
     column = answer_column(container)
     found: list[Source] = []
-    for widget in _video_widgets(column):
-        link = first(VIDEO_LINK(widget))
+    video_link = SEL.xpath("video_link")
+    for widget in _video_widgets(column, _block_kind_test()):
+        link = first(video_link(widget))
         url, canonical, domain = url_fields(link.get("href") if link is not None else None)
         if canonical is None or link is None:
             continue
@@ -196,18 +182,19 @@ def videos(container: Element) -> list[Source]:
 def islands(scope: Element) -> dict[str, list[_Linked]]:
     """Every source each citation uuid stands for, in the islands' document order, once per source."""
     linked: dict[str, list[_Linked]] = {}
-    for comment in ISLANDS(scope):
-        for uuid, entry in _island_rows(comment.text or ""):
+    prefix = SEL.name("island_prefix")
+    for comment in SEL.xpath("islands")(scope):
+        for uuid, entry in _island_rows(comment.text or "", prefix):
             known = linked.setdefault(uuid, [])
             if all(entry.url != k.url and (entry.src_id is None or entry.src_id != k.src_id) for k in known):
                 known.append(entry)
     return linked
 
 
-def _island_rows(text: str) -> list[tuple[str, _Linked]]:
-    if not text.startswith(_ISLAND_PREFIX):
+def _island_rows(text: str, prefix: str) -> list[tuple[str, _Linked]]:
+    if not text.startswith(prefix):
         return []
-    raw = text[len(_ISLAND_PREFIX) :]
+    raw = text[len(prefix) :]
     if "&quot;" in raw:  # the islands are served entity-escaped, and comments are never unescaped
         raw = _unescape(raw)
     try:
@@ -253,9 +240,10 @@ def citations(
     """One record per source each button stands for, in reading order; a button of several sources is a group."""
     found: list[Citation] = []
     unresolved = 0
+    attribute = SEL.name("citation_attribute")
     for anchor in anchors:
         button = anchor.element
-        uuid = button.get("data-icl-uuid") or ""
+        uuid = button.get(attribute) or ""
         entries = linked.get(uuid, [])
         if not entries:
             unresolved += 1
@@ -309,7 +297,7 @@ def _is_google_search(url: str) -> bool:
 
 
 def rhs_column(scope: Element) -> Element | None:
-    return first(RHS_COLUMN(scope))
+    return first(SEL.xpath("rhs_column")(scope))
 
 
 def cards(scope: Element | None) -> list[Card]:
@@ -317,19 +305,24 @@ def cards(scope: Element | None) -> list[Card]:
     if scope is None:
         return []
     found: list[Card] = []
-    for element in [*display_order(PREVIEW_CARDS(scope)), *display_order(DIALOG_CARDS(scope))]:
-        source = _card(element)
+    previews, dialog = SEL.xpath("preview_cards")(scope), SEL.xpath("dialog_cards")(scope)
+    links = (SEL.xpath("card_link"), SEL.xpath("card_any_link"))
+    texts = tuple(SEL.name(key).split(".", 1) for key in ("card_title", "card_site", "card_snippet"))
+    for element in [*display_order(previews), *display_order(dialog)]:
+        source = _card(element, links, texts)
         if source is not None:
             found.append((element.get("data-src-id"), source))
     return found
 
 
-def _card(element: Element) -> Source | None:
-    link = next((found[0] for query in CARD_LINKS if (found := query(element))), None)
+def _card(element: Element, links: tuple[etree.XPath, ...], texts: tuple[list[str], ...]) -> Source | None:
+    """A card's source; `links` finds its link, `texts` are the `[tag, class]` of its title, site and snippet."""
+    link = next((found[0] for query in links if (found := query(element))), None)
     url, canonical, domain = url_fields(link.get("href") if link is not None else None)
     if canonical is None:
         return None
-    snippet = norm(class_text(element, "span", "vhJ6Pe")) or None
+    (title_tag, title_class), (site_tag, site_class), (snippet_tag, snippet_class) = texts
+    snippet = norm(class_text(element, snippet_tag, snippet_class)) or None
     published = None
     dated = _DATED_SNIPPET.match(snippet or "")
     if dated:
@@ -341,8 +334,8 @@ def _card(element: Element) -> Source | None:
         url=url,
         canonical_url=canonical,
         domain=domain,
-        title=norm(class_text(element, "div", "Nn35F")) or None,
-        site_name=norm(class_text(element, "span", "R0r5R")) or None,
+        title=norm(class_text(element, title_tag, title_class)) or None,
+        site_name=norm(class_text(element, site_tag, site_class)) or None,
         snippet=snippet,
         published=published,
         visible=visible_of(element),
@@ -392,10 +385,10 @@ def _count(label: str | None) -> int | None:
 
 def displayed_sources(result: Extraction, scope: Element | None, warnings: list[str]) -> int | None:
     """The source count the opened dialog shows ("11 sites"); warns when only the preview was saved."""
-    dialog_button = first(DIALOG_SITES_BUTTON(scope)) if scope is not None else None
+    dialog_button = first(SEL.xpath("dialog_sites_button")(scope)) if scope is not None else None
     if dialog_button is not None:
         return _count(dialog_button.get("aria-label"))
-    preview = first(SITES_BUTTONS(scope)) if scope is not None else None
+    preview = first(SEL.xpath("sites_buttons")(scope)) if scope is not None else None
     shown = _count(preview.get("aria-label")) if preview is not None else None
     if shown is not None and shown > len(result.sources):
         warnings.append(

@@ -16,11 +16,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from lxml import etree
-
-from citewatch.extract._html import Element, detect_wall, first, text_of, visible_of, with_class
+from citewatch.extract._html import Element, detect_wall, first, text_of, visible_of
 from citewatch.extract._urls import url_fields
 from citewatch.models import ExtractionStatus, OrganicResult
+from citewatch.selectors import Selectors
 
 __all__ = ["google_wall", "organic_results", "related_questions", "shown"]
 
@@ -30,26 +29,11 @@ DEFAULT_ORIGIN = "https://www.google.com"
 # (huge-ai-search `is_consent_page`). Its forms post to consent.google.*/save with the choice in `set_eom`
 # ("Reject all" true, "Accept all" false), a field name that is the same in every language.
 SORRY_PATH = "/sorry/"
-# Attributes are tested through attribute steps (`//@id[. = 'x']/parent::*`), as `with_class` explains.
-CONSENT_FORM = etree.XPath(
-    "/descendant::form[contains(@action, 'consent.google.') or descendant::*/@name[. = 'set_eom']]"
-)
+# Every selector is data in citewatch/selectors/_google.toml, shared by both Google engines.
+SEL = Selectors("_google")
 
-# Organic results (capture-verified on both shared/captures/google_aio pages): each is `a[href] > h3` in the
-# results column `#rso`. "People also ask" answers hold the same `a > h3` shape inside the question pairs
-# (`div[data-initq]` > `div[data-q]`), so those are left out. The snippet box is `div[data-snf=nke7rc]`
-# (the same grid area on every result), with the long-lived `div.VwiC3b` as second hook.
-ORGANIC_LINKS = etree.XPath(
-    "//@id[. = 'rso']/parent::*/descendant::a[@href][h3][not(ancestor::*[@data-initq or @data-q])]"
-)
-RESULT_BOX = etree.XPath("ancestor::*[@data-hveid][@lang][1] | ancestor::*[@data-rpos][1]")
-RESULT_SNIPPET = etree.XPath(
-    f"descendant::*/@data-snf[. = 'nke7rc']/parent::* | {with_class('VwiC3b', 'descendant::div')}"
-)
 # engines.md §4.3: what hides an element on a stored page without the scraper's marks.
 _HIDING_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.IGNORECASE)
-# "People also ask": the question is the pair's `data-q` attribute (its text is the localised question too).
-RELATED_QUESTIONS = etree.XPath("//@data-initq/parent::*/descendant::*/@data-q")
 
 
 def origin_of(url: str | None) -> str:
@@ -70,7 +54,7 @@ def google_wall(tree: Element, url: str | None, html: str | bytes | None = None)
     wall = detect_wall(tree, html)
     if wall is not None:
         return wall
-    if host.startswith("consent.google.") or CONSENT_FORM(tree):
+    if host.startswith("consent.google.") or SEL.xpath("consent_form")(tree):
         return ExtractionStatus.consent_required
     return None
 
@@ -79,13 +63,14 @@ def organic_results(tree: Element, url: str | None = None) -> list[OrganicResult
     base = origin_of(url)
     results: list[OrganicResult] = []
     seen: set[str] = set()
-    for link in ORGANIC_LINKS(tree):
+    result_box, result_snippet = SEL.xpath("result_box"), SEL.xpath("result_snippet")
+    for link in SEL.xpath("organic_links")(tree):
         raw, canonical, domain = url_fields(link.get("href"), base)
         if raw is None or canonical is None or canonical in seen or _is_google(domain):
             continue
         seen.add(canonical)
-        box = first(reversed(RESULT_BOX(link)))  # the nearer of the two hooks
-        snippet = text_of(first(RESULT_SNIPPET(box))) if box is not None else ""
+        box = first(reversed(result_box(link)))  # the nearer of the two hooks
+        snippet = text_of(first(result_snippet(box))) if box is not None else ""
         results.append(
             OrganicResult(
                 position=len(results) + 1,
@@ -101,7 +86,7 @@ def organic_results(tree: Element, url: str | None = None) -> list[OrganicResult
 
 def related_questions(tree: Element) -> list[str]:
     questions: list[str] = []
-    for question in RELATED_QUESTIONS(tree):
+    for question in SEL.xpath("related_questions")(tree):
         text = " ".join(str(question).split())
         if text and text not in questions:
             questions.append(text)

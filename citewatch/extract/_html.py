@@ -18,6 +18,7 @@ from pydantic import TypeAdapter
 
 from citewatch.extract._urls import UrlFields
 from citewatch.models import Answer, BlockKind, Citation, CitationKind, ExtractionStatus, Mention
+from citewatch.selectors import COMMON, Selectors
 
 # Zero-width characters the engines put between chips and text: invisible to a reader.
 _INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff")
@@ -213,67 +214,35 @@ def display_order(elements: list[Element]) -> list[Element]:
 
 # --- block walls shared by every engine --------------------------------------------------------------
 
-# Cloudflare's interstitial and challenge platform (engines.md §7 "Cloudflare / captcha"), captcha
-# iframes (crawlee RETRY_CSS_SELECTORS), Google's /sorry/ page (engines.md §4, §5, §7).
-# The queries test attributes through attribute steps (see `with_class`). Comparing an attribute with a string
-# copies its value each time, so the ids are first matched against all the names at once (one copy) and only
-# the few that pass are compared name by name.
-_CHALLENGE_IDS = (
-    "challenge-form",
-    "cf-wrapper",
-    "challenge-running",
-    "challenge-stage",
-    "turnstile-wrapper",
-    "challenge-error-text",
-)
-_CAPTCHA_FRAMES = etree.XPath("boolean(//iframe/@src[contains(., 'recaptcha') or contains(., 'hcaptcha.com')])")
+# The bot-wall vocabulary is data, beside the scraper's (citewatch/selectors/_common.toml): Cloudflare's
+# interstitial and challenge platform (engines.md §7 "Cloudflare / captcha"), captcha frames and widgets (crawlee
+# RETRY_CSS_SELECTORS), Google's /sorry/ page (engines.md §4, §5, §7).
+WALLS = Selectors(COMMON)
 _CLASSES = etree.XPath("//@class", smart_strings=False)
 
 
 def _captcha_widget(tree: Element) -> bool:
     """A reCAPTCHA or hCaptcha frame or widget. The class lists are read once and searched in Python: as an XPath
-    predicate, `contains()` copies the value for each test (4.2 ms against 2.5 ms on a 2 MB results page)."""
-    return bool(_CAPTCHA_FRAMES(tree)) or any(
-        "captcha" in classes and ("g-recaptcha" in classes or "h-captcha" in classes) for classes in _CLASSES(tree)
+    predicate, `contains()` copies the value for each test (4.2 ms against 2.5 ms on a 2 MB results page). They are
+    searched joined by a line break, which no class name holds, so a name is found only within one list."""
+    if WALLS.xpath("captcha_frames")(tree):
+        return True
+    classes = "\n".join(_CLASSES(tree))
+    return any(name in classes for name in WALLS.names("captcha_widget_classes"))
+
+
+def _walls() -> tuple[tuple[ExtractionStatus, Callable[[Element], object]], ...]:
+    return (
+        (ExtractionStatus.captcha, WALLS.xpath("captcha_form")),
+        (ExtractionStatus.blocked, WALLS.xpath("cloudflare")),
+        (ExtractionStatus.captcha, _captcha_widget),
     )
 
 
-_WALLS: tuple[tuple[ExtractionStatus, Callable[[Element], object]], ...] = (
-    (
-        ExtractionStatus.captcha,
-        etree.XPath("boolean(/descendant::form[@id = 'captcha-form' or contains(@action, '/sorry/')])"),
-    ),
-    (
-        ExtractionStatus.blocked,
-        etree.XPath(
-            "boolean(//script/@src[contains(., '/cdn-cgi/challenge-platform/')]"
-            f" | //@id[contains('|{'|'.join(_CHALLENGE_IDS)}|', concat('|', ., '|'))]"
-            f"[{' or '.join(f'. = {name!r}' for name in _CHALLENGE_IDS)}]"
-            " | //iframe/@src[contains(., 'challenges.cloudflare.com')]"
-            " | /descendant::title[contains(., 'Just a moment') or contains(., 'Attention Required')]"
-            # A challenge served to a fetch (ChatGPT's 403 on /backend-anon/*) carries no title and loads the
-            # platform from an inline script: its `_cf_chl_opt` options and error line are what is left.
-            " | /descendant::script[contains(., 'window._cf_chl_opt')])"
-        ),
-    ),
-    (ExtractionStatus.captcha, _captcha_widget),
-)
-
-
-# Every wall query above needs one of these strings in the page source; most pages have none. Which test is
+# Every wall query above needs one of the `wall_markers` in the page source; most pages have none. Which test is
 # cheaper depends on the page: the substring searches cost a scan of the source each, the queries a walk of
 # the tree. A small page's source is searched first (its element-dense markup makes the queries 3-4x dearer);
 # a big real page's scripts and styles are source the queries never walk, so they go first there.
-_WALL_MARKERS = (
-    "challenge",
-    "cf-wrapper",
-    "turnstile",
-    "_cf_chl_opt",
-    "Just a moment",
-    "Attention Required",
-    "captcha",
-)
-_WALL_MARKER_BYTES = tuple(marker.encode() for marker in _WALL_MARKERS)
 _SEARCH_FIRST_BELOW = 128 * 1024  # bytes (or characters) of source
 
 
@@ -282,18 +251,19 @@ def detect_wall(tree: Element, html: str | bytes | None = None) -> ExtractionSta
 
     `html`, the source `tree` was parsed from, clears a page whose source holds none of the wall markers.
     """
-    if html is not None and len(html) < _SEARCH_FIRST_BELOW and not _has_wall_marker(html):
+    markers = WALLS.names("wall_markers")
+    if html is not None and len(html) < _SEARCH_FIRST_BELOW and not _has_wall_marker(html, markers):
         return None
-    for status, found in _WALLS:
+    for status, found in _walls():
         if found(tree):
-            return status if html is None or _has_wall_marker(html) else None
+            return status if html is None or _has_wall_marker(html, markers) else None
     return None
 
 
-def _has_wall_marker(html: str | bytes) -> bool:
+def _has_wall_marker(html: str | bytes, markers: frozenset[str]) -> bool:
     if isinstance(html, bytes):
-        return any(marker in html for marker in _WALL_MARKER_BYTES)
-    return any(marker in html for marker in _WALL_MARKERS)
+        return any(marker.encode() in html for marker in markers)
+    return any(marker in html for marker in markers)
 
 
 def has_class(name: str) -> str:

@@ -17,30 +17,25 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any
 
-from lxml import etree
-
 from citewatch.extract import contracts
-from citewatch.extract._cards import CARD_LINKS, card_source, merge_shown, read_cards
+from citewatch.extract._cards import card_source, merge_shown, read_cards
 from citewatch.extract._html import (
     Anchor,
     Element,
     SnapshotUnreadable,
     captured_group,
     detect_wall,
-    has_class,
     inline_links,
     parse,
     text_of,
     truncation_warning,
     visible_of,
     walk_answer,
-    with_class,
 )
 from citewatch.extract._urls import UrlFields, url_fields
 from citewatch.models import (
@@ -53,19 +48,13 @@ from citewatch.models import (
     Source,
     SourceKind,
 )
+from citewatch.selectors import Selectors
 
 EXTRACTOR_VERSION = "chatgpt/2"
 
 
-# Attributes are tested through attribute steps (`//@id[. = 'x']/parent::*`), as `with_class` explains.
-_MARKDOWN = has_class("markdown")
-# engines.md §2.2 "assistant message" and "answer body": the message, then its outermost .markdown.
-ASSISTANT = etree.XPath("//@data-message-author-role[. = 'assistant']/parent::*")
-MESSAGE_MARKDOWN = etree.XPath(f"{with_class('markdown', 'descendant::div')}[not(ancestor::div[{_MARKDOWN}])]")
-# engines.md §2.2 "inline citation": span[data-testid=webpage-citation-pill] > a[href][alt=<url>].
-PILL_TESTID = "webpage-citation-pill"
-PILL_HREF = etree.XPath("string(.//a[@href][1]/@href)")
-PILL_ALT = etree.XPath("string(.//a[@alt][1]/@alt)")
+# engines.md §2, §7: every selector is data in citewatch/selectors/chatgpt.toml, which users can override.
+SEL = Selectors("chatgpt")
 # engines.md §2.2 "widgets in prose" and the news carousel `div[data-testid=nav-list-widget]` (a track of
 # `snap-start` cards, each an `a[href][alt=<url>]` holding the site line, the headline and the date): blocks of
 # cards inside the answer. Their cards are sources of the widget's kind, never citations, and their text is not
@@ -90,41 +79,10 @@ WIDGET_WORDS: tuple[tuple[str, SourceKind], ...] = (
     ("carousel", SourceKind.carousel),
     ("news", SourceKind.carousel),
 )
-TESTID_WIDGETS = etree.XPath(
-    "descendant-or-self::*/@data-testid[contains(., 'widget') or contains(., 'carousel')]/parent::*"
-)
-TESTIDS = etree.XPath("descendant-or-self::*/@data-testid")
-NOT_PROSE_WIDGETS = etree.XPath(f"{with_class('not-prose', 'descendant::div')}[descendant::a[@href]]")
-CARD_TRACKS = etree.XPath(f"{with_class('snap-start', 'descendant::div')}[descendant::a[@href]]/parent::*")
 _MIN_TRACK_CARDS = 2
-HOLDS_PILL = etree.XPath(f"boolean(descendant::*/@data-testid[. = '{PILL_TESTID}'])")
 # engines.md §2.3: the stream's widget references (`type: nav_list`, marker `navlist<title>turn0news1,…`) list
 # the cards of a carousel: shown sources, not citations of the prose.
 WIDGET_REFERENCES: dict[str, SourceKind] = {"nav_list": SourceKind.carousel}
-# KaTeX: the TeX source in the MathML annotation is the readable form of a formula.
-KATEX = etree.XPath(f"{with_class('katex', 'descendant::span')}[not(ancestor::span[{has_class('katex')}])]")
-TEX_SOURCE = etree.XPath("string(descendant::annotation[@encoding='application/x-tex'])")
-# engines.md §2.2 "streaming": still writing, or (empty) still thinking.
-_MARKDOWNS = with_class("markdown", "descendant::div")
-STREAMING = etree.XPath(f"{_MARKDOWNS}[{has_class('streaming-animation')} or {has_class('result-streaming')}]")
-THINKING = etree.XPath(f"{_MARKDOWNS}[{has_class('result-thinking')}]")
-PLACEHOLDER_PREFIX = "request-placeholder-"  # engines.md §2.2: a message id before the real one arrives
-# A lost reply: ChatGPT's retry button and error line inside the turn (CloakGPT's reply-notice detection).
-ERROR_NOTICE = etree.XPath(
-    f"{with_class('text-token-text-error', '/descendant::*')}"
-    "[ancestor::*[@data-message-author-role = 'assistant'] or ../*[@data-testid = 'regenerate-thread-error-button']]"
-)
-# engines.md §2.2 "logged in" / "logged out" (incl. the 2026 logged-out DOM, §7 "Login walls").
-LOGGED_IN = etree.XPath("//@data-testid[. = 'accounts-profile-button']/parent::*")
-LOGGED_OUT = etree.XPath(
-    "/descendant::textarea[@id='mobile-composer-prompt']"
-    " | //@data-testid[. = 'login-button' or . = 'mobile-login-button']/parent::*"
-)
-# A feature that needs an account answers with a modal asking to log in instead of an answer.
-LOGIN_DIALOG = etree.XPath(
-    "//@role[. = 'dialog']/parent::*[descendant::*/@data-testid[. = 'login-button' or . = 'signup-button']]"
-)
-CONSENT = etree.XPath("/descendant::button[@data-testid='cookie-banner-accept']")  # engines.md §2.2 / §7 "cookie"
 # The scraper's record of the optional web-search mode: "1" search ran, "0" asked for but did not run.
 WEB_SEARCH_MARK = "data-cw-web-search"
 
@@ -137,7 +95,6 @@ _MARKER = re.compile(r"\ue200[^\ue201]*\ue201")
 _PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]")
 _GROUP_LABEL = re.compile(r"\+(\d+)\s*$")
 _INTERNAL_DOMAINS = frozenset({"chatgpt.com"})  # links back into the app (yoonbae81: judge by host)
-_SKIP_CLASSES = frozenset({"sr-only", "text-token-text-error"})  # screen-reader text; the error line
 _LISTED_URLS = 3  # URLs quoted in a disagreement warning
 
 
@@ -149,19 +106,20 @@ def extract(snapshot: Snapshot) -> Extraction:
         result.warnings.append(truncated)
     stream = read_stream(snapshot.network)
     result.warnings += stream.warnings
-    messages = ASSISTANT(tree)
-    roots = [root for message in messages for root in (MESSAGE_MARKDOWN(message) or [message])]
+    messages = SEL.xpath("assistant")(tree)
+    message_markdown = SEL.xpath("message_markdown")
+    roots = [root for message in messages for root in (message_markdown(message) or [message])]
     for root in roots:
         _readable_math(root)
     widgets = _widgets(roots)
-    walked = walk_answer(roots, is_citation=_is_pill, skip=partial(_skip, widgets=widgets))
+    walked = walk_answer(roots, is_citation=_pill_test(), skip=_skip_test(widgets))
     result.answer = walked.answer
     if not walked.answer.text.strip() and not walked.citations:
         result.status = _no_answer_status(tree, messages, stream, result.warnings)
         return result
     result.status = ExtractionStatus.answered
     result.warnings += _page_warnings(tree, messages)
-    for notice in ERROR_NOTICE(tree):
+    for notice in SEL.xpath("error_notice")(tree):
         result.status = ExtractionStatus.error
         result.warnings.append(f"the engine stopped the answer with an error: {text_of(notice)}")
     pills = _pill_citations(walked.citations, stream, result.warnings)
@@ -181,20 +139,36 @@ def extract(snapshot: Snapshot) -> Extraction:
 # --- the page --------------------------------------------------------------------------------------------
 
 
-def _is_pill(el: Element) -> bool:
-    return el.get("data-testid") == PILL_TESTID
+# The tests below are asked of every element of the answer, so the names they compare are bound once a page.
 
 
-def _skip(el: Element, *, widgets: dict[Element, SourceKind]) -> bool:
-    if el in widgets or not _SKIP_CLASSES.isdisjoint((el.get("class") or "").split()):
-        return True
-    # A code block's header strip (its language, "Copy code") sits beside the code inside the same <pre>.
-    return el.tag == "div" and next(el.iterancestors("pre"), None) is not None and next(el.iter("code"), None) is None
+def _pill_test() -> Callable[[Element], bool]:
+    testid = SEL.name("pill_testid")
+
+    def is_pill(el: Element) -> bool:
+        return el.get("data-testid") == testid
+
+    return is_pill
+
+
+def _skip_test(widgets: dict[Element, SourceKind]) -> Callable[[Element], bool]:
+    skip_classes = SEL.names("skip_classes")
+
+    def skip(el: Element) -> bool:
+        if el in widgets or not skip_classes.isdisjoint((el.get("class") or "").split()):
+            return True
+        # A code block's header strip (its language, "Copy code") sits beside the code inside the same <pre>.
+        return (
+            el.tag == "div" and next(el.iterancestors("pre"), None) is not None and next(el.iter("code"), None) is None
+        )
+
+    return skip
 
 
 def _readable_math(root: Element) -> None:
-    for formula in KATEX(root):
-        tex = TEX_SOURCE(formula).strip()
+    tex_source = SEL.xpath("tex_source")
+    for formula in SEL.xpath("katex")(root):
+        tex = tex_source(formula).strip()
         if tex:
             formula.clear(keep_tail=True)
             formula.text = tex
@@ -210,15 +184,15 @@ def _no_answer_status(
     if stream.blocked:
         warnings.append(f"a backend call was refused by a bot wall (HTTP 403 at {stream.blocked})")
         return ExtractionStatus.blocked
-    if LOGIN_DIALOG(tree):
+    if SEL.xpath("login_dialog")(tree):
         return ExtractionStatus.login_required
-    if CONSENT(tree):
+    if SEL.xpath("consent")(tree):
         return ExtractionStatus.consent_required
-    notices = ERROR_NOTICE(tree)
+    notices = SEL.xpath("error_notice")(tree)
     if notices:
         warnings.append(f"the engine reported an error: {text_of(notices[0])}")
         return ExtractionStatus.error
-    if messages and THINKING(messages[-1]):
+    if messages and SEL.xpath("thinking")(messages[-1]):
         warnings.append("the answer never left the thinking state: nothing was written")
     return ExtractionStatus.no_answer
 
@@ -228,11 +202,11 @@ def _page_warnings(tree: Element, messages: list[Element]) -> list[str]:
     if len(messages) > 1:
         warnings.append(f"the page holds {len(messages)} assistant turns; all of them were read")
     last = messages[-1] if messages else None
-    if last is not None and (last.get("data-message-id") or "").startswith(PLACEHOLDER_PREFIX):
+    if last is not None and (last.get("data-message-id") or "").startswith(SEL.name("placeholder_prefix")):
         warnings.append("the last answer still had a placeholder id: it may not have been complete")
-    if last is not None and STREAMING(last):
+    if last is not None and SEL.xpath("streaming")(last):
         warnings.append("the last answer was still streaming when the page was saved")
-    if LOGGED_OUT(tree) and not LOGGED_IN(tree):
+    if SEL.xpath("logged_out")(tree) and not SEL.xpath("logged_in")(tree):
         warnings.append("the page is logged out: answers and sources may differ from a logged-in session")
     if tree.get(WEB_SEARCH_MARK) == "0":
         warnings.append("web search was asked for but did not run")
@@ -251,10 +225,11 @@ def _pill_site(citation: Citation) -> str | None:
 def _pill_citations(anchors: list[Anchor], stream: StreamData, warnings: list[str]) -> list[Citation]:
     citations: list[Citation] = []
     unused = list(stream.references)
+    pill_href, pill_alt = SEL.xpath("pill_href"), SEL.xpath("pill_alt")
     for number, anchor in enumerate(anchors, start=1):
         pill = anchor.element
         label = text_of(pill) or None
-        href = PILL_HREF(pill) or PILL_ALT(pill) or None
+        href = pill_href(pill) or pill_alt(pill) or None
         hidden = _GROUP_LABEL.search(label or "")
         members = captured_group(pill)
         if members is None:
@@ -311,28 +286,31 @@ def _widgets(roots: list[Element]) -> dict[Element, SourceKind]:
     """The answer's widgets (outermost ones, in document order) with the kind of their cards. A block that holds
     a citation pill is prose, whatever it looks like."""
     found: list[Element] = []
+    testid_widgets, not_prose_widgets = SEL.xpath("testid_widgets"), SEL.xpath("not_prose_widgets")
+    card_tracks, holds_pill = SEL.xpath("card_tracks"), SEL.xpath("holds_pill")
     for root in roots:
-        found += TESTID_WIDGETS(root) + NOT_PROSE_WIDGETS(root)
-        found += [track for track in CARD_TRACKS(root) if _is_track(track)]
-    unique = {el: None for el in found if el not in roots and not HOLDS_PILL(el)}
+        found += testid_widgets(root) + not_prose_widgets(root)
+        found += [track for track in card_tracks(root) if _is_track(track)]
+    unique = {el: None for el in found if el not in roots and not holds_pill(el)}
     outermost = {el for el in unique if not any(parent in unique for parent in el.iterancestors())}
     in_order = [el for root in roots for el in root.iter() if el in outermost] if len(outermost) > 1 else outermost
     return {el: _widget_kind(el) for el in in_order}
 
 
 def _is_track(el: Element) -> bool:
-    cards = [child for child in el if "snap-start" in (child.get("class") or "").split() and CARD_LINKS(child)]
+    card_class, card_link = SEL.name("track_card_class"), SEL.xpath("track_card_link")
+    cards = [child for child in el if card_class in (child.get("class") or "").split() and card_link(child)]
     return len(cards) >= _MIN_TRACK_CARDS
 
 
 def _widget_kind(widget: Element) -> SourceKind:
     """The kind its own testid (or the first inner one) names in its words; else a carousel when it holds a card
     track, else plain cards."""
-    for testid in TESTIDS(widget):
+    for testid in SEL.xpath("testids")(widget):
         kind = WIDGET_KINDS.get(testid) or next((k for word, k in WIDGET_WORDS if word in testid), None)
         if kind is not None:
             return kind
-    tracks = [widget, *CARD_TRACKS(widget)]
+    tracks = [widget, *SEL.xpath("card_tracks")(widget)]
     return SourceKind.carousel if any(_is_track(track) for track in tracks) else SourceKind.card
 
 

@@ -9,8 +9,6 @@ cards) is read by `_aimc`, which Google AI Overviews share (engines.md §4.3).
 
 from __future__ import annotations
 
-from lxml import etree
-
 from citewatch.extract import _aimc, contracts
 from citewatch.extract._google import google_wall
 from citewatch.extract._html import (
@@ -22,23 +20,14 @@ from citewatch.extract._html import (
     truncation_warning,
 )
 from citewatch.models import Extraction, ExtractionStatus, Snapshot
+from citewatch.selectors import Selectors
 
 EXTRACTOR_VERSION = "google_ai_mode/2"
 
 
-# Attributes are tested through attribute steps (`//@id[. = 'x']/parent::*`), as `with_class` explains.
-# engines.md §5.2: one `div[data-scope-id=turn]` per conversational turn; the answer container inside it
-# is `div[data-subtree=aimc]` (`_aimc`).
-TURNS = etree.XPath("//div/@data-scope-id[. = 'turn']/parent::*")
-# The failure line an interrupted answer ends with: an ARIA alert in the answer container (the replica's
-# contract; no capture of a failed AI Mode answer is saved yet).
-ENGINE_ERROR = etree.XPath("descendant::*/@role[. = 'alert']/parent::*")
-# Follow-up suggestion chips under the answer (`button[data-xid=UN5Mf]`, seen in the capture).
-SUGGESTIONS = etree.XPath("descendant::button/@data-xid[. = 'UN5Mf']/parent::*")
-# engines.md §7 "Cookie/consent": besides the interstitial (`_google.google_wall`), the consent dialog can sit
-# over the results page with no form, only its buttons, whose ids are the same in every language (the
-# capture: L2AGLb "Accept all", W0wltc "Reject all").
-CONSENT_BUTTONS = etree.XPath("/descendant::button[@id = 'L2AGLb' or @id = 'W0wltc']")
+# engines.md §5.2: every selector is data in citewatch/selectors/google_ai_mode.toml (the answer component's,
+# shared with AI Overviews, in _google.toml), which users can override.
+SEL = Selectors("google_ai_mode")
 
 
 def extract(snapshot: Snapshot) -> Extraction:
@@ -47,14 +36,14 @@ def extract(snapshot: Snapshot) -> Extraction:
     truncated = truncation_warning(snapshot.html)
     if truncated:
         result.warnings.append(truncated)
-    turns = TURNS(tree)
+    turns = SEL.xpath("turns")(tree)
     turn = turns[-1] if turns else tree
     container = _aimc.answer_container(turn)
     if container is None:
         result.status = _no_answer_status(tree, snapshot.url)
         return result
     walked = _aimc.walk(container)
-    alerts = [text_of(alert) for alert in ENGINE_ERROR(container)]
+    alerts = [text_of(alert) for alert in SEL.xpath("engine_error")(container)]
     if not walked.answer.text.strip() and not walked.citations:
         # Walls replace the whole page, so they are looked for only where there is no answer.
         result.answer = walked.answer
@@ -66,7 +55,7 @@ def extract(snapshot: Snapshot) -> Extraction:
     result.warnings += [f"the engine stopped the answer with an error: {alert}" for alert in alerts]
     if len(turns) > 1:
         result.warnings.append(f"the page holds {len(turns)} turns; only the last one was read")
-    if CONSENT_BUTTONS(tree):
+    if SEL.xpath("consent_buttons")(tree):
         result.warnings.append("a consent dialog was open over the answer")
     rhs = _aimc.rhs_column(turn)
     cards = _aimc.cards(rhs)
@@ -76,7 +65,7 @@ def extract(snapshot: Snapshot) -> Extraction:
     videos = _aimc.videos(container)
     result.sources = _aimc.merge_sources([*(card for _, card in cards), *videos], result.citations)
     result.mentions = _aimc.mentions(walked.mentions, result.answer.blocks)
-    result.related_questions = [q for q in (text_of(b) for b in SUGGESTIONS(container)) if q]
+    result.related_questions = [q for q in (text_of(b) for b in SEL.xpath("suggestions")(container)) if q]
     result.warnings += _contracts(result, rhs, walked.citations)
     return result
 
@@ -85,7 +74,7 @@ def _no_answer_status(tree: Element, url: str | None) -> ExtractionStatus:
     wall = google_wall(tree, url)
     if wall is not None:
         return wall
-    return ExtractionStatus.consent_required if CONSENT_BUTTONS(tree) else ExtractionStatus.no_answer
+    return ExtractionStatus.consent_required if SEL.xpath("consent_buttons")(tree) else ExtractionStatus.no_answer
 
 
 def _contracts(result: Extraction, rhs: Element | None, buttons: list[Anchor]) -> list[str]:

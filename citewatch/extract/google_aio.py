@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree
-
 from citewatch.extract import _aimc, contracts
 from citewatch.extract._google import google_wall, hides, organic_results, origin_of, related_questions, shown
 from citewatch.extract._html import (
@@ -38,14 +36,12 @@ from citewatch.extract._html import (
     class_text,
     display_order,
     first,
-    has_class,
     inline_links,
     norm,
     parse,
     truncation_warning,
     visible_of,
     walk_answer,
-    with_class,
 )
 from citewatch.extract._urls import url_fields
 from citewatch.models import (
@@ -58,44 +54,15 @@ from citewatch.models import (
     Source,
     SourceKind,
 )
+from citewatch.selectors import Selectors
 
 EXTRACTOR_VERSION = "google_aio/2"
 
 
-# Attributes are tested through attribute steps (`//@id[. = 'x']/parent::*`), as `with_class` explains.
-# engines.md §4.2: the module `div[data-mcpr]` (its outermost one; the mfc subtree inside carries the
-# attribute too), then its answer root `#m-x-content`; a fragment saved without them may hold only the
-# answer component of engines.md §4.3.
-MODULE = etree.XPath(
-    "//div/@data-mcpr/parent::*[not(ancestor::div[@data-mcpr])]"
-    " | //@id[. = 'm-x-content']/parent::*[not(ancestor::div[@data-mcpr])]"
-    " | //div/@data-subtree[. = 'aimc']/parent::*[not(ancestor::div[@data-mcpr] or ancestor::*[@id = 'm-x-content'])]"
-)
-ANSWER_ROOT = etree.XPath("descendant-or-self::*/@id[. = 'm-x-content']/parent::*")
-# engines.md §4.2 "text": one span per sentence.
-SENTENCES = etree.XPath("descendant::span[@data-huuid]")
-# engines.md §4.2 "citation cluster": span.pjBG2e[data-cid] > div.NPrrbc[data-cid][data-uuids].
-CLUSTERS = etree.XPath("descendant::div[@data-cid][@data-uuids]")
-# engines.md §4.2 "failure states", §4.3: placeholders that are always in the module, shown when they apply.
-NOT_AVAILABLE = etree.XPath("descendant::span[@jsname='lGsj1']")
-CANNOT_GENERATE = etree.XPath("descendant::span[@jsname='L1sC6e']")
-# engines.md §4.2 "Async/deferred AIO": the "Generating" preview `.hoqQCc.MyTwIe`; §5.2 the loading
-# indicators of the answer component (huge-ai-search: `[aria-busy=true]`, `[role=progressbar]`).
-GENERATING = etree.XPath(
-    f"{with_class('MyTwIe', 'descendant::div')}[{has_class('hoqQCc')}]"
-    " | descendant::*/@aria-busy[. = 'true']/parent::* | descendant::*/@role[. = 'progressbar']/parent::*"
-)
-# engines.md §4.2: "Show more AI Overview" (jsname rPRdsc, trigger.OiPALb) with its expanded state.
-SHOW_MORE = etree.XPath(
-    "descendant::*/@aria-expanded[. = 'false']/parent::*[@jsname='rPRdsc' or @jsaction='trigger.OiPALb']"
-)
-# engines.md §4.2 "source list": li.LLtSOc[jsname=XAYRPc] > a.KEVENd[href][aria-label=<title>].
-SOURCE_LINKS = etree.XPath(f"{with_class('LLtSOc', 'descendant::li')}/{with_class('KEVENd', 'descendant::a')}[@href]")
-SOURCE_ITEM = etree.XPath(f"ancestor::li[{has_class('LLtSOc')}][1]")
-# Block containers (capture-verified): a heading paragraph is `div.rPeykc.pyPiTc` (its CSS is the heading
-# style: larger type, weight 500, 20px above); headings may also come as h2-h6 or role=heading.
-_HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
-_HEADING_CLASS = "pyPiTc"
+# engines.md §4.2, §4.3: every selector is data in citewatch/selectors/google_aio.toml (the answer component's,
+# shared with AI Mode, in _google.toml), which users can override.
+SEL = Selectors("google_aio")
+_HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})  # headings may also come as h2-h6 or role=heading
 # A source snippet starts with its page's date when Google knows it: "31 Dec 2024 — text…", "5 März 2024 — …"
 # (any language: the year is what makes it a date, so "Step 1 — …" stays snippet).
 _DATED = re.compile(r"^(?P<date>[^—]{0,30}?(?<!\d)(?:19|20)\d{2}(?!\d)[^—]{0,12}?)\s+—\s+(?P<rest>.+)$", re.S)
@@ -119,11 +86,11 @@ def extract(snapshot: Snapshot) -> Extraction:
         return result
     result.organic_results = organic_results(tree, snapshot.url)
     result.related_questions = related_questions(tree)
-    module = first(MODULE(tree))
+    module = first(SEL.xpath("module")(tree))
     if module is None:
         result.status = wall or ExtractionStatus.no_answer
         return result
-    root = first(ANSWER_ROOT(module))
+    root = first(SEL.xpath("answer_root")(module))
     root = module if root is None else root
     base = origin_of(snapshot.url)
     component = _aimc.answer_container(root)
@@ -133,7 +100,7 @@ def extract(snapshot: Snapshot) -> Extraction:
         broken = _read_sentences(result, module, root, wall, base)
     if result.status is not ExtractionStatus.answered:
         return result
-    if SHOW_MORE(module):
+    if SEL.xpath("show_more")(module):
         result.warnings.append('the AI Overview was collapsed ("Show more" not opened): it may be cut short')
     result.warnings += contracts.check(result, expect_citations=True) + broken
     return result
@@ -144,7 +111,7 @@ def _read_sentences(
 ) -> list[str]:
     """The July 2025 layout (engines.md §4.2): sentences, citation clusters, the source list. Returns the
     layout's broken contracts."""
-    sentences = SENTENCES(root)
+    sentences = SEL.xpath("sentences")(root)
     if not sentences:
         _without_overview(result, module, root, wall)
         return []
@@ -185,7 +152,7 @@ def _read_component(
 
 
 def _generating(module: Element) -> bool:
-    return any(shown(el) for el in GENERATING(module))
+    return any(shown(el) for el in SEL.xpath("generating")(module))
 
 
 def _without_overview(result: Extraction, module: Element, root: Element, wall: ExtractionStatus | None) -> None:
@@ -193,10 +160,10 @@ def _without_overview(result: Extraction, module: Element, root: Element, wall: 
     still loading, or a module whose text is in no layout known here."""
     if wall is not None:
         result.status = wall
-    elif any(shown(el) for el in CANNOT_GENERATE(module)):
+    elif any(shown(el) for el in SEL.xpath("cannot_generate")(module)):
         result.status = ExtractionStatus.error
         result.warnings.append("the engine could not generate an AI Overview for this search")
-    elif any(shown(el) for el in NOT_AVAILABLE(module)):
+    elif any(shown(el) for el in SEL.xpath("not_available")(module)):
         result.status = ExtractionStatus.no_answer
         result.warnings.append("the engine said an AI Overview is not available for this search")
     elif _generating(module) or not _shown_text(root).strip():
@@ -227,8 +194,10 @@ def _walk(root: Element, sentences: list[Element]) -> WalkedAnswer:
         keep.update(block.iter())
         keep.update(block.iterancestors())
 
+    cluster, supported = SEL.name("cluster_attribute"), SEL.name("cluster_sentences_attribute")
+
     def is_cluster(el: Element) -> bool:
-        return el.get("data-cid") is not None and el.get("data-uuids") is not None
+        return el.get(cluster) is not None and el.get(supported) is not None
 
     return walk_answer(
         [root],
@@ -241,15 +210,16 @@ def _walk(root: Element, sentences: list[Element]) -> WalkedAnswer:
 def _blocks(root: Element, sentences: list[Element]) -> dict[Element, BlockKind]:
     """The overview's blocks: each sentence's list item, heading or table, else the sentence's own container."""
     blocks: dict[Element, BlockKind] = {}
+    heading_class = SEL.name("heading_class")
     for sentence in sentences:
-        block, kind = _block_of(sentence, root)
+        block, kind = _block_of(sentence, root, heading_class)
         if block not in blocks:
             blocks[block] = kind
     # A block inside another block (a paragraph inside a list item) is read as part of the outer one.
     return {block: kind for block, kind in blocks.items() if not any(a in blocks for a in block.iterancestors())}
 
 
-def _block_of(sentence: Element, root: Element) -> tuple[Element, BlockKind]:
+def _block_of(sentence: Element, root: Element, heading_class: str) -> tuple[Element, BlockKind]:
     parent = sentence.getparent()
     for node in sentence.iterancestors():
         if node is root:
@@ -262,13 +232,14 @@ def _block_of(sentence: Element, root: Element) -> tuple[Element, BlockKind]:
             return node, BlockKind.heading
     if parent is None or parent is root:
         return sentence, BlockKind.paragraph
-    heading = _HEADING_CLASS in (parent.get("class") or "").split()
+    heading = heading_class in (parent.get("class") or "").split()
     return parent, BlockKind.heading if heading else BlockKind.paragraph
 
 
 def _citations(anchors: list[Anchor], warnings: list[str]) -> list[Citation]:
     citations: list[Citation] = []
     unopened = 0
+    group_attribute = SEL.name("cluster_attribute")
     for anchor in anchors:
         cluster = anchor.element
         group = captured_group(cluster)
@@ -287,7 +258,7 @@ def _citations(anchors: list[Anchor], warnings: list[str]) -> list[Citation]:
                     title=title,
                     block_index=anchor.block_index,
                     char_start=anchor.char_start,
-                    group=cluster.get("data-cid"),
+                    group=cluster.get(group_attribute),
                     visible=visible_of(cluster),
                 )
             )
@@ -311,11 +282,13 @@ def _listed(module: Element, base: str) -> list[Source]:
     """Every entry of every source list of the module (`li.LLtSOc a.KEVENd`, in all its `<ul>`), in display
     order, not yet deduplicated."""
     entries: list[Source] = []
-    for link in display_order(SOURCE_LINKS(module)):
+    source_item = SEL.xpath("source_item")
+    texts = tuple(SEL.name(key).split(".", 1) for key in ("entry_title", "entry_site", "entry_snippet"))
+    for link in display_order(SEL.xpath("source_links")(module)):
         raw, canonical, domain = url_fields(link.get("href"), base)
         if canonical is None:
             continue
-        title, site, text = _entry_texts(first(SOURCE_ITEM(link)))
+        title, site, text = _entry_texts(first(source_item(link)), texts)
         snippet, published = _snippet_and_date(text)
         entries.append(
             Source(
@@ -351,14 +324,15 @@ def _cited_only(citations: list[Citation]) -> list[Source]:
     ]
 
 
-def _entry_texts(item: Element | None) -> tuple[str, str, str]:
-    """A source entry's title, site name and snippet (`div.mNme1d`, `div.R8BTeb`, `span.gxZfx`); "" when missing."""
+def _entry_texts(item: Element | None, texts: tuple[list[str], ...]) -> tuple[str, str, str]:
+    """A source entry's title, site name and snippet (`texts`: their `[tag, class]`); "" when missing."""
     if item is None:
         return "", "", ""
+    (title_tag, title_class), (site_tag, site_class), (snippet_tag, snippet_class) = texts
     return (
-        norm(class_text(item, "div", "mNme1d")),
-        norm(class_text(item, "div", "R8BTeb")),
-        norm(class_text(item, "span", "gxZfx")),
+        norm(class_text(item, title_tag, title_class)),
+        norm(class_text(item, site_tag, site_class)),
+        norm(class_text(item, snippet_tag, snippet_class)),
     )
 
 
@@ -371,9 +345,10 @@ def _snippet_and_date(text: str) -> tuple[str | None, str | None]:
 
 def _cluster_contracts(result: Extraction, root: Element, sentences: list[Element]) -> list[str]:
     broken: list[str] = []
-    known = {s.get("data-huuid") for s in sentences}
-    clusters = CLUSTERS(root)
-    dangling = {u for c in clusters for u in (c.get("data-uuids") or "").split(",") if u and u not in known}
+    sentence_attribute = SEL.name("sentence_attribute")
+    known = {s.get(sentence_attribute) for s in sentences}
+    clusters, supported = SEL.xpath("clusters")(root), SEL.name("cluster_sentences_attribute")
+    dangling = {u for c in clusters for u in (c.get(supported) or "").split(",") if u and u not in known}
     if dangling:
         broken.append(f"{contracts.ENGINE_CHANGED}: citation clusters name {len(dangling)} sentence(s) not on the page")
     if clusters and not result.sources:

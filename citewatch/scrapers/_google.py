@@ -6,7 +6,8 @@ the consent interstitial, the `/sorry/` captcha, the redirects between them, and
   `done` shown) or for the page to show it has no answer (`unavailable` shown, no `module` at all).
 - `search_url(target, **params)`: `<origin>/search?q=…&hl=…&gl=…` (+ engine params such as `udm=50`), the
   same language and country for every Google engine, so one campaign job asks both from the same place.
-- `CONSENT_BUTTONS`: the "Accept all" controls of the consent interstitial and of the in-page dialog.
+- `SEL`: the selectors both Google engines share (citewatch/selectors/_google.toml), among them
+  `consent_buttons`, the "Accept all" controls of the consent interstitial and of the in-page dialog.
 - `settle(page)`: wait for the page a consent or country redirect is still loading.
 
 The `/sorry/` captcha needs nothing of its own: the pipeline's `steps.check_walls` reports `/sorry/` URLs and
@@ -25,18 +26,14 @@ from playwright.sync_api import Page
 from citewatch.errors import IncompleteAnswer, TransientCaptureError
 from citewatch.scrapers import steps
 from citewatch.scrapers.base import ChatScraper, Target
+from citewatch.selectors import Selectors
 
-__all__ = ["CONSENT_BUTTONS", "GoogleScraper", "search_url", "settle"]
+__all__ = ["SEL", "GoogleScraper", "search_url", "settle"]
 
 NO_MODULE_GRACE_S = 1.0  # a results page is final once loaded; a deferred module is in its first HTML
 
-# engines.md §7 "Cookie/consent": "Accept all" is `button#L2AGLb` in every language (the dialog on
-# google.com and the consent.google.com interstitial); otherwise the interstitial form whose choice field
-# `set_eom` is "false" (accept).
-CONSENT_BUTTONS = (
-    "button#L2AGLb",
-    'form[action*="consent.google."]:has(input[name="set_eom"][value="false"]) button',
-)
+# engines.md §7 "Cookie/consent": the selectors both Google engines share are data, which users can override.
+SEL = Selectors("_google")
 
 
 def search_url(target: Target, **params: str) -> str:
@@ -75,7 +72,7 @@ _STATE_JS = """
 class GoogleScraper(ChatScraper):
     """A Google results page whose AI answer the question in the URL starts. Subclasses set the selectors."""
 
-    consent_buttons = CONSENT_BUTTONS
+    consent_buttons = SEL.attr("consent_buttons", many=True)
     search_params: ClassVar[dict[str, str]] = {}  # the engine's own URL parameters (`udm=50`)
     # The container whose absence, once the page has loaded, means the page has no AI answer (None: the
     # answer always comes, only late), and the placeholder that says so when it is displayed.

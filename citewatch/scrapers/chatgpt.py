@@ -26,10 +26,12 @@ from playwright.sync_api import Page, Response
 from citewatch.config import get_settings
 from citewatch.errors import BlockedError, IncompleteAnswer, LoginRequiredError, TransientCaptureError
 from citewatch.extract.chatgpt import CONVERSATION_URL, WEB_SEARCH_MARK, read_stream
+from citewatch.extract.chatgpt import SEL as XSEL
 from citewatch.models import NetworkRecord
 from citewatch.scrapers import steps
 from citewatch.scrapers.auth import save_session
 from citewatch.scrapers.base import ChatScraper, Target
+from citewatch.selectors import Selectors
 
 STABLE_S = 2.0  # engines.md §2.2: text stable ~2 s ...
 STABLE_WITH_COPY_S = 0.5  # ... shortened once the turn's copy button says the answer is complete
@@ -38,9 +40,9 @@ SEARCH_WAIT_MS = 1500
 # The page can show its error line before Playwright reports the refused response behind it (the event waits
 # for the response's extra header info): this long, at most, for that response before calling it a failure.
 RESPONSE_GRACE_S = 1.0
+# engines.md §2, §7: every selector is data in citewatch/selectors/chatgpt.toml, which users can override.
+SEL = Selectors("chatgpt")
 # engines.md §2.2 "grouped citations": the pill shows one source and "+N"; its hover card pages "1/N".
-_PILL = '[data-message-author-role="assistant"] [data-testid="webpage-citation-pill"]'
-_CARD = "[data-radix-popper-content-wrapper] >> visible=true"
 _COUNTER = re.compile(r"\b(\d+)\s*/\s*(\d+)\b")
 _GROUPED = re.compile(r"\+\d+\s*$")
 _CARD_JS = """
@@ -51,30 +53,37 @@ _CARD_JS = """
   return {url: link ? link.href : null, title: lines[1] || lines[0] || null, counter};
 }
 """
-# engines.md §2.2 "web-search pill": on when the composer shows it (or, logged out, the pressed Search button).
-_SEARCH_ON = 'button[aria-label="Search, click to remove"], [data-testid="composer-button-search"][aria-pressed="true"]'
-_SEARCH_BUTTON = '[data-testid="composer-button-search"]'
+# What the answer wait reads of the last assistant message, in one round trip (selectors: `_STATE_KEYS`).
 _STATE_JS = """
-() => {
+(s) => {
   const visible = (el) => !!el && el.getClientRects().length > 0;
-  const messages = document.querySelectorAll('[data-message-author-role="assistant"]');
+  const messages = document.querySelectorAll(s.assistant_messages);
   const last = messages[messages.length - 1];
-  const turn = last && (last.closest('article, [data-turn="assistant"]') || last.parentElement);
-  const body = last && last.querySelector(".markdown");
-  const stop = Array.from(document.querySelectorAll(
-    '[data-testid="stop-button"], button[aria-label="Stop answering"]')).some(visible);
+  const turn = last && (last.closest(s.turn) || last.parentElement);
+  const body = last && last.querySelector(s.message_body);
+  const stop = Array.from(document.querySelectorAll(s.generating)).some(visible);
   return {
     messages: messages.length,
     stop,
-    placeholder: !!last && (last.getAttribute("data-message-id") || "").startsWith("request-placeholder-"),
-    streaming: !!last && !!last.querySelector(".streaming-animation, .result-streaming"),
-    thinking: !!last && !!last.querySelector(".result-thinking"),
-    copy: !!turn && !!turn.querySelector('[data-testid="copy-turn-action-button"], button[aria-label="Copy"]'),
-    failed: !!turn && !!turn.querySelector('.text-token-text-error, [data-testid="regenerate-thread-error-button"]'),
+    placeholder: !!last && (last.getAttribute("data-message-id") || "").startsWith(s.placeholder_prefix),
+    streaming: !!last && !!last.querySelector(s.streaming),
+    thinking: !!last && !!last.querySelector(s.thinking),
+    copy: !!turn && !!turn.querySelector(s.copy_button),
+    failed: !!turn && !!turn.querySelector(s.turn_error),
     text: body ? body.textContent : "",
   };
 }
 """
+_STATE_KEYS = (
+    "assistant_messages",
+    "turn",
+    "message_body",
+    "generating",
+    "streaming",
+    "thinking",
+    "copy_button",
+    "turn_error",
+)
 
 
 @dataclass  # no slots: Playwright keeps its wrapper of a listener on the listener's object
@@ -94,25 +103,16 @@ class _Watch:
 
 class ChatGPTScraper(ChatScraper):
     name = "chatgpt"
-    # engines.md §2.2 prompt input: the ProseMirror div (a hidden textarea shares its id), or logged out the
-    # mobile composer.
-    input = "div#prompt-textarea, textarea#mobile-composer-prompt"
-    submit_button = '[data-testid="send-button"], [data-testid="fruitjuice-send-button"]:not([disabled])'
-    generating = '[data-testid="stop-button"], button[aria-label="Stop answering"]'
-    answer = '[data-message-author-role="assistant"] .markdown'
-    consent_buttons = ('button[data-testid="cookie-banner-accept"]',)  # engines.md §2.2 / §7 "cookie"
-    login_wall = ('[role="dialog"]:has([data-testid="login-button"])',)
-    logged_in = '[data-testid="accounts-profile-button"]'  # engines.md §2.2 "logged in"
-    # engines.md §2.3: the conversation stream, and the sentinel gate whose 403 comes first when blocked.
+    input = SEL.attr("input")
+    submit_button = SEL.attr("submit_button")
+    generating = SEL.attr("generating")
+    answer = SEL.attr("answer")
+    consent_buttons = SEL.attr("consent_buttons", many=True)
+    login_wall = SEL.attr("login_wall", many=True)
+    logged_in = SEL.attr("logged_in")
     network: ClassVar[tuple[re.Pattern[str], ...]] = (CONVERSATION_URL, re.compile(r"/backend-(?:api|anon)/sentinel/"))
-    citation_marks = '[data-testid="webpage-citation-pill"], [data-message-author-role="assistant"] .markdown a[href]'
-    # engines.md §2.2 "widgets in prose" (the news carousel nav-list-widget, map, place and product widgets): their
-    # cards are sources; the extractor finds them by testid and by their not-prose block.
-    source_marks = (
-        '[data-message-author-role="assistant"] [data-testid*="widget"] a[href],'
-        ' [data-message-author-role="assistant"] [data-testid*="carousel"] a[href],'
-        ' [data-message-author-role="assistant"] .not-prose a[href]'
-    )
+    citation_marks = SEL.attr("citation_marks")
+    source_marks = SEL.attr("source_marks")
 
     def __init__(self) -> None:
         self._watches: weakref.WeakKeyDictionary[Page, _Watch] = weakref.WeakKeyDictionary()
@@ -131,10 +131,11 @@ class ChatGPTScraper(ChatScraper):
         start = time.monotonic()
         started = False
         text, stable_since = "", start
+        wanted = {key: SEL.css(key) for key in _STATE_KEYS} | {"placeholder_prefix": XSEL.name("placeholder_prefix")}
         while True:
             now = time.monotonic()
             self._check_refused(watch)
-            state: dict[str, Any] = page.evaluate(_STATE_JS)
+            state: dict[str, Any] = page.evaluate(_STATE_JS, wanted)
             if state["text"] != text:
                 text, stable_since = state["text"], now
             started = started or state["messages"] > 0 or state["stop"]
@@ -163,7 +164,7 @@ class ChatGPTScraper(ChatScraper):
             page.wait_for_timeout(steps.POLL_S * 1000)
 
     def expand_sources(self, page: Page) -> None:
-        pills = page.locator(_PILL)
+        pills = page.locator(SEL.css("pill"))
         labels: list[str] = pills.evaluate_all("(pills) => pills.map((pill) => pill.textContent || '')")
         for index, label in enumerate(labels):
             if _GROUPED.search(label.strip()):
@@ -177,7 +178,7 @@ class ChatGPTScraper(ChatScraper):
 
     def _page_through(self, page: Page, pill: Any) -> None:
         """Hover a grouped pill, page its card from 1/N to N/N, and write every source onto the pill."""
-        card = page.locator(_CARD).last
+        card = page.locator(SEL.css("hover_card")).last
         try:
             pill.hover(timeout=CARD_WAIT_MS)
             card.wait_for(state="visible", timeout=CARD_WAIT_MS)
@@ -204,9 +205,9 @@ class ChatGPTScraper(ChatScraper):
 
     def _turn_search_on(self, page: Page) -> None:
         """engines.md §2.2 "web-search pill": the Search button where there is one, else `/search` and a space."""
-        if page.locator(_SEARCH_ON).count():
+        if page.locator(SEL.css("search_on")).count():
             return
-        button = page.locator(_SEARCH_BUTTON).first
+        button = page.locator(SEL.css("search_button")).first
         if button.count() and button.is_visible():
             button.click()
             return
@@ -214,7 +215,7 @@ class ChatGPTScraper(ChatScraper):
         box.click()
         page.keyboard.type("/search ")
         try:
-            page.locator(_SEARCH_ON).first.wait_for(state="visible", timeout=SEARCH_WAIT_MS)
+            page.locator(SEL.css("search_on")).first.wait_for(state="visible", timeout=SEARCH_WAIT_MS)
         except PlaywrightError:  # no search here (logged out): take the command back out of the prompt
             box.fill("")
 

@@ -15,28 +15,28 @@ from playwright.sync_api import Page
 
 from citewatch.scrapers import _google, steps
 from citewatch.scrapers.base import Target
+from citewatch.selectors import Selectors
 
 SOURCES_WAIT_S = 5.0  # cards may render a moment after the answer text has settled
 DIALOG_WAIT_S = 3.0
 CLICK_TIMEOUT_MS = 1000  # opening the dialog is optional: a button something covers is left after this
 
+# engines.md §5: every selector is data in citewatch/selectors/google_ai_mode.toml, which users can override.
+SEL = Selectors("google_ai_mode")
+
 
 class GoogleAiModeScraper(_google.GoogleScraper):
     name = "google_ai_mode"
     search_params: ClassVar[dict[str, str]] = {"udm": "50"}
-    # engines.md §5.2 huge-ai-search completion: the follow-up box is visible once the answer is complete.
-    input = 'div[data-xid="aim-mars-input-plate"] textarea'
-    done = input
-    # engines.md §5.2 loading indicators (huge-ai-search): `[aria-busy="true"]`, `[role=progressbar]`.
-    generating = 'div[data-subtree="aimc"][aria-busy="true"], div[data-subtree="aimc"] [role="progressbar"]'
-    answer = 'div[data-subtree="aimc"] div[data-container-id="main-col"]'  # engines.md §5.2 answer column
-    failure = 'div[data-subtree="aimc"] [role="alert"]'
-    citation_marks = "button[data-icl-uuid]"  # engines.md §5.2 inline citation
-    source_marks = "div[data-src-id]"  # engines.md §5.2 source cards, right column and dialog
-    # engines.md §5.2: the "N sites" button opens the "Show all related links" dialog; the button points at
-    # the "Show all" control through aria-describedby.
-    sites_button = 'div[data-container-id="rhs-col"] button[data-xid="x92FHb"]'
-    dialog_cards = 'div[data-container-id="rhs-col"] [role="dialog"] div[data-src-id]'
+    input = SEL.attr("input")
+    done = SEL.attr("done")
+    generating = SEL.attr("generating")
+    answer = SEL.attr("answer")
+    failure = SEL.attr("failure")
+    citation_marks = SEL.attr("citation_marks")
+    source_marks = SEL.attr("source_marks")
+    sites_button = SEL.attr("sites_button")
+    dialog_cards = SEL.attr("dialog_cards")
 
     def wait_for_answer(self, page: Page, target: Target) -> None:
         super().wait_for_answer(page, target)

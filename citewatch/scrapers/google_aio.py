@@ -27,6 +27,7 @@ from playwright.sync_api import Page
 
 from citewatch.scrapers import _google, steps
 from citewatch.scrapers.base import Target
+from citewatch.selectors import Selectors
 
 PANEL_WAIT_MS = 3000
 # The clicks that open what holds the sources are optional: a control something covers (a collapsed overview's
@@ -38,51 +39,33 @@ _PANEL_JS = """
 """
 _MARK_JS = "(el, value) => el.setAttribute('data-cw-group-urls', value)"
 
-_MODULE = "div[data-mcpr]"  # engines.md §4.2 AIO module
-# engines.md §4.2 "Async/deferred AIO": the "Generating" preview `.hoqQCc.MyTwIe`; §5.2 the answer
-# component's loading indicators (huge-ai-search: `[aria-busy=true]`, `[role=progressbar]`).
-_GENERATING = (
-    f"{_MODULE} .hoqQCc.MyTwIe, {_MODULE} div[data-subtree='aimc'][aria-busy='true'], "
-    f"{_MODULE} div[data-subtree='aimc'] [role='progressbar']"
-)
-_FAILURE = f'{_MODULE} span[jsname="L1sC6e"]'  # engines.md §4.2 "Can't generate an AI overview"
-_UNAVAILABLE = f'{_MODULE} span[jsname="lGsj1"]'  # engines.md §4.2 "not available for this search"
+# engines.md §4.2, §4.3: every selector is data in citewatch/selectors/google_aio.toml, which users can override.
+SEL = Selectors("google_aio")
 
 
 class GoogleAioScraper(_google.GoogleScraper):
     name = "google_aio"
-    input = 'textarea[name="q"]'  # the search box; the query is in the URL, nothing is typed
-    module = _MODULE
-    # engines.md §4.2 text: one span per sentence; §4.3: the answer column of the AI Mode component.
-    answer = "#m-x-content span[data-huuid], #m-x-content div[data-subtree='aimc'] div[data-container-id='main-col']"
-    generating = _GENERATING
-    failure = _FAILURE
-    unavailable = _UNAVAILABLE
+    input = SEL.attr("input")
+    module = SEL.attr("module")
+    answer = SEL.attr("answer")
+    generating = SEL.attr("generating")
+    failure = SEL.attr("failure")
+    unavailable = SEL.attr("unavailable")
     failure_message = "the engine could not generate an AI Overview"
     stable_s = 0.5
     network: ClassVar[tuple[re.Pattern[str], ...]] = (re.compile(r"/async/folsrch"),)  # engines.md §4.1, §4.2
-    # The placeholders and previews whose display decides the page's status (kept in the DOM, hidden).
-    state_marks = f"{_FAILURE}, {_UNAVAILABLE}, {_GENERATING}"
-    citation_marks = "div.NPrrbc[data-cid], button[data-icl-uuid]"  # engines.md §4.2 clusters, §4.3 buttons
-    # engines.md §4.2 source list, §4.3 source cards.
-    source_marks = "li.LLtSOc a.KEVENd, div[data-src-id]"
-    # engines.md §4.2: "Show more AI Overview" (jsname rPRdsc, trigger.OiPALb) and the list's "Show all".
-    show_more = f'{_MODULE} [jsaction="trigger.OiPALb"][aria-expanded="false"]'
-    show_all = f'{_MODULE} [role="button"][jsaction="trigger.Wyhgxe"]'
-    cluster_buttons = f'{_MODULE} div.NPrrbc[data-cid] [role="button"]'
-    # The "Links" side panel a cluster opens (capture-verified: div[jscontroller=qzpJXc] holding the
-    # `ul[jsname=Z3saHd]` list and a close button `jsname=nJC9Vc`).
-    panel = f'{_MODULE} div[jscontroller="qzpJXc"]'
-    panel_links = f'{_MODULE} div[jscontroller="qzpJXc"] ul[jsname="Z3saHd"] li.LLtSOc a.KEVENd'
-    panel_close = f'{_MODULE} div[jscontroller="qzpJXc"] [jsname="nJC9Vc"][role="button"]'
-    full_list = f'{_MODULE} [jsname="v1Xhtd"] li.LLtSOc'
-    # engines.md §4.3 / §5.2: the cards' "Show all related links" (`div.BjvG9b`) or "N sites" button opens the
-    # dialog holding every card.
-    cards_dialog_opener = (
-        f"{_MODULE} div[data-container-id='rhs-col'] .BjvG9b[role='button'], "
-        f"{_MODULE} div[data-container-id='rhs-col'] button[data-xid='x92FHb']"
-    )
-    dialog_cards = f"{_MODULE} div[data-container-id='rhs-col'] [role='dialog'] div[data-src-id]"
+    state_marks = SEL.attr("state_marks")
+    citation_marks = SEL.attr("citation_marks")
+    source_marks = SEL.attr("source_marks")
+    show_more = SEL.attr("show_more")
+    show_all = SEL.attr("show_all")
+    cluster_buttons = SEL.attr("cluster_buttons")
+    panel = SEL.attr("panel")
+    panel_links = SEL.attr("panel_links")
+    panel_close = SEL.attr("panel_close")
+    full_list = SEL.attr("full_list")
+    cards_dialog_opener = SEL.attr("cards_dialog_opener")
+    dialog_cards = SEL.attr("dialog_cards")
 
     def wait_for_answer(self, page: Page, target: Target) -> None:
         """Until the overview's text is complete and stable (or the page shows it has none), then "Show more"."""

@@ -8,7 +8,9 @@ sections:
 - `[extractor]`: XPath 1.0, compiled once per process with lxml (never per page);
 - `[names]`: tag, class and attribute names the extractor compares in Python, a string or a list of strings.
 
-`_common.toml` holds the bot-wall vocabulary every engine shares.
+`_common.toml` holds the bot-wall vocabulary every engine shares; `_google.toml` what both Google engines read
+the same way (consent, organic results, the AI Mode answer component): `SHARED` names the files an engine also
+reads.
 
 A folder of `<engine>.toml` files named by `CITEWATCH_SELECTORS_DIR` (or `--selectors DIR`) overrides the
 shipped keys it names; the other keys keep their shipped values. Every override key is checked when it is
@@ -41,6 +43,9 @@ from citewatch.errors import ConfigError
 
 ENV_VAR = "CITEWATCH_SELECTORS_DIR"
 COMMON = "_common"
+GOOGLE = "_google"
+# The shared files an engine's modules read besides its own (and `_common`): an override of theirs changes it too.
+SHARED: dict[str, tuple[str, ...]] = {"google_aio": (GOOGLE,), "google_ai_mode": (GOOGLE,)}
 Section = Literal["scraper", "extractor", "names"]
 SECTIONS: tuple[Section, ...] = ("scraper", "extractor", "names")
 Value = str | tuple[str, ...]
@@ -160,12 +165,21 @@ def _override_entries(
         for key, value in override.get(section, {}).items():
             known = shipped[section]
             if key not in known:
-                raise SelectorError(f"{path}: {section}.{key}: unknown key{_suggest(key, list(known))}")
+                raise SelectorError(f"{path}: {section}.{key}: unknown key{_elsewhere(path, section, key, known)}")
             if type(value) is not type(known[key]) or (section == "extractor" and not isinstance(value, str)):
                 want = "a string" if isinstance(known[key], str) else "a list of strings"
                 raise SelectorError(f"{path}: {section}.{key}: expected {want}, got {value!r}")
             entries.append((section, key, value))
     return entries
+
+
+def _elsewhere(path: Path, section: Section, key: str, known: dict[str, Value]) -> str:
+    """The hint for an unknown key: the shared file that holds it, else the nearest key of the engine's own."""
+    engine = path.name.removesuffix(".toml")
+    for shared in SHARED.get(engine, ()):
+        if key in _parse(resources.files(__name__).joinpath(f"{shared}.toml").read_bytes(), shared).get(section, {}):
+            return f" (it is shared by the Google engines: put it in {path.with_name(f'{shared}.toml')})"
+    return _suggest(key, list(known))
 
 
 def _suggest(word: str, known: list[str]) -> str:
@@ -285,12 +299,15 @@ def current(engine: str) -> SelectorSet | None:
 
 
 def provenance(engine: str) -> str | None:
-    """For an extraction's warnings: which override changed the extractor's selectors, None when none did."""
-    selectors = current(engine)
-    keys = [key for key in selectors.overridden if not key.startswith("scraper.")] if selectors else []
-    if not selectors or not keys:
-        return None
-    return f"selectors overridden by {selectors.override} (digest {selectors.digest}): {', '.join(keys)}"
+    """For an extraction's warnings: which overrides changed the extractor's selectors (the engine's own file,
+    the shared files it reads and the bot walls every extractor reads), None when none did."""
+    said: list[str] = []
+    for name in (engine, *SHARED.get(engine, ()), COMMON):
+        selectors = current(name)
+        keys = [key for key in selectors.overridden if not key.startswith("scraper.")] if selectors else []
+        if selectors and keys:
+            said.append(f"selectors overridden by {selectors.override} (digest {selectors.digest}): {', '.join(keys)}")
+    return "; ".join(said) or None
 
 
 class _CssAttr:

@@ -14,9 +14,8 @@ from citewatch.scrapers.base import ChatScraper
 
 ROOT = Path(__file__).resolve().parents[2]
 MIN_FIXTURES = 6
-# Engines whose selectors are data (citewatch/selectors/<name>.toml); the others keep theirs in code until
-# their modules are converted.
-SELECTORS_AS_DATA = ("perplexity", "gemini")
+# Every engine reads its selectors from its data file (citewatch/selectors/<name>.toml).
+SELECTORS_AS_DATA = sorted(ENGINES)
 
 
 @pytest.mark.parametrize("name", sorted(ENGINES))

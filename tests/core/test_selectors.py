@@ -47,21 +47,27 @@ def test_shipped_selectors_compile(engine: str) -> None:
     assert loaded.override is None and loaded.overridden == ()
 
 
+# The modules that read a shared file (an engine's own file is read by scrapers/<engine>.py and extract/<engine>.py).
+SHARED_READERS = {selectors.GOOGLE: ("scrapers/_google.py", "extract/_google.py", "extract/_aimc.py")}
+
+
 @pytest.mark.parametrize("engine", [e for e in selectors.shipped_engines() if e != selectors.COMMON])
 def test_every_shipped_key_is_used_by_the_engine(engine: str) -> None:
     """A key no module reads would be a selector users mend for nothing."""
     loaded = selectors.load(engine)
-    code = "\n".join(
-        (ROOT / "citewatch" / package / f"{engine}.py").read_text(encoding="utf-8")
-        for package in ("scrapers", "extract")
-    )
+    readers = SHARED_READERS.get(engine, (f"scrapers/{engine}.py", f"extract/{engine}.py"))
+    code = "\n".join((ROOT / "citewatch" / path).read_text(encoding="utf-8") for path in readers)
     keys = [*loaded.css, *loaded.xpath, *loaded.names]
     assert [key for key in keys if f'"{key}"' not in code] == []
 
 
-def test_common_walls_are_used_by_the_steps() -> None:
-    code = (ROOT / "citewatch" / "scrapers" / "steps.py").read_text(encoding="utf-8")
-    assert all(f'"{key}"' in code or f"'{key}'" in code for key in selectors.load(selectors.COMMON).css)
+def test_common_walls_are_used_by_the_steps_and_the_extractors() -> None:
+    """The wall vocabulary in both its forms: the scraper's CSS by the steps, the XPaths and names by `_html`."""
+    walls = selectors.load(selectors.COMMON)
+    steps = (ROOT / "citewatch" / "scrapers" / "steps.py").read_text(encoding="utf-8")
+    html = (ROOT / "citewatch" / "extract" / "_html.py").read_text(encoding="utf-8")
+    assert [key for key in walls.css if f'"{key}"' not in steps and f"'{key}'" not in steps] == []
+    assert [key for key in [*walls.xpath, *walls.names] if f'"{key}"' not in html] == []
 
 
 @pytest.mark.parametrize(
@@ -197,3 +203,50 @@ def test_perplexity_marks_the_cards_of_every_result_tab_the_extractor_reads() ->
     marks = selectors.load("perplexity").css["source_marks"]
     assert isinstance(marks, str)
     assert all(f'[id$="-content-{tab}"] a[href]' in marks for tab in ("sources", *CARD_PANELS))
+
+
+# Google AI Overviews, current layout: Google renames the answer component's `data-subtree=aimc`. The component is
+# shared with AI Mode, so its keys are mended in _google.toml; the module's own fallback route is google_aio's.
+AIO_PAGE = FIXTURES / "google_aio" / "current-layout-cards-and-list" / "page.html"
+AIMC_RENAMED = "aimx"
+AIMC_OVERRIDE = f"""
+[extractor]
+answer_containers = "descendant-or-self::div/@data-subtree[. = '{AIMC_RENAMED}']/parent::*"
+"""
+
+
+def test_a_google_override_of_the_answer_component_reads_a_renamed_one(tmp_path: Path) -> None:
+    original = AIO_PAGE.read_text(encoding="utf-8")
+    renamed = original.replace('data-subtree="aimc"', f'data-subtree="{AIMC_RENAMED}"')
+    assert renamed != original
+    expected = extract_html("google_aio", original)
+    assert expected.status is ExtractionStatus.answered and expected.citations
+    assert extract_html("google_aio", renamed).answer.text != expected.answer.text  # the shipped keys miss it
+    selectors.configure(_override(tmp_path / "sel", selectors.GOOGLE, AIMC_OVERRIDE))
+    lost = extract_html("google_aio", original)
+    assert lost.answer.text != expected.answer.text  # the override no longer finds the shipped page's component
+    mended = extract_html("google_aio", renamed)
+    assert mended.status is ExtractionStatus.answered
+    assert mended.answer.text == expected.answer.text
+    assert [c.canonical_url for c in mended.citations] == [c.canonical_url for c in expected.citations]
+    assert [s.canonical_url for s in mended.sources] == [s.canonical_url for s in expected.sources]
+    assert any("_google.toml" in w and "extractor.answer_containers" in w for w in mended.warnings)
+
+
+def test_a_shared_google_key_in_an_engine_file_points_at_the_shared_file(tmp_path: Path) -> None:
+    folder = _override(tmp_path / "sel", "google_aio", AIMC_OVERRIDE)
+    with pytest.raises(
+        SelectorError, match=r"google_aio\.toml: extractor\.answer_containers: unknown key \(it is shared"
+    ):
+        selectors.configure(folder)
+
+
+def test_an_override_of_the_extractors_walls_is_named_in_every_engines_warnings(tmp_path: Path) -> None:
+    page = (FIXTURES / "google_aio" / "captcha-sorry" / "page.html").read_bytes()
+    assert extract_html("google_aio", page).status is ExtractionStatus.captcha
+    form = "boolean(/descendant::form[@id = 'no-such-form'])"
+    walls = f'[extractor]\ncaptcha_form = "{form}"\n[names]\ncaptcha_widget_classes = ["no-such-widget"]\n'
+    selectors.configure(_override(tmp_path / "sel", selectors.COMMON, walls))
+    mended = extract_html("google_aio", page)
+    assert mended.status is not ExtractionStatus.captcha
+    assert any("_common.toml" in w and "extractor.captcha_form" in w for w in mended.warnings)

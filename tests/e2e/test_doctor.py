@@ -1,4 +1,4 @@
-"""`citewatch doctor` against every replica scenario of Perplexity, ChatGPT and Gemini, in real Chromium."""
+"""`citewatch doctor` against the replica scenarios of every engine, in real Chromium."""
 
 from __future__ import annotations
 
@@ -31,6 +31,15 @@ SCENARIOS = [
     ("gemini", "captcha", "captcha", "captcha"),
     ("gemini", "login", "login_required", "login_wall"),
     ("gemini", "broken", "incomplete", "failure"),
+    # Google has no Cloudflare or login wall: its bot wall is the /sorry/ "unusual traffic" page, and a results
+    # page without an overview is an answer of its own. Consent is shared by both Google engines (_google.toml).
+    ("google_aio", "normal", "answered", "sources"),
+    ("google_aio", "layout_2025_07", "answered", "citations"),
+    ("google_aio", "captcha", "captcha", "captcha"),
+    ("google_aio", "overview_failed", "error", "failure"),
+    ("google_aio", "no_overview", "no_answer", "input"),
+    ("google_ai_mode", "consent", "answered", "consent"),
+    ("google_ai_mode", "broken", "incomplete", "failure"),
 ]
 
 

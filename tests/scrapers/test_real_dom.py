@@ -115,7 +115,7 @@ CAPTURES = (
     Capture(
         "chatgpt",
         "chatgpt/obsidian-ai-exporter_chat-simple.html",
-        matches={"answer": 6, "input": 1, "_PILL": 32, "citation_marks": 64, "source_marks": 0},
+        matches={"answer": 6, "input": 1, "pill": 32, "citation_marks": 64, "source_marks": 0},
         hidden=("generating", "login_wall", "logged_in"),
         visible={"citation_marks": 64, "source_marks": 0},
     ),
@@ -125,7 +125,7 @@ CAPTURES = (
     Capture(
         "chatgpt",
         "chatgpt/seanbetts_chatgpt_anon_home_2025-11-27.html",
-        matches={"answer": 0, "input": 0, "_SEARCH_BUTTON": 1, "citation_marks": 0},
+        matches={"answer": 0, "input": 0, "search_button": 1, "citation_marks": 0},
         hidden=("generating", "login_wall", "logged_in"),
         done=False,
         answer_error=TransientCaptureError,
@@ -406,16 +406,10 @@ def _scraper(engine: str) -> ChatScraper:
 
 
 def _selector(scraper: ChatScraper, name: str) -> str:
-    """A scraper's selector by attribute name, else a key of its selectors file, else its module's constant;
-    tuples are one alternation."""
-    module = import_module(type(scraper).__module__)
-    data = getattr(module, "SEL", None)
-    if hasattr(scraper, name):
-        value = getattr(scraper, name)
-    elif isinstance(data, Selectors) and name in data.current.css:
-        value = data.css_list(name)
-    else:
-        value = getattr(module, name)
+    """A scraper's selector by attribute name, else a key of its selectors file; tuples are one alternation."""
+    data = import_module(type(scraper).__module__).SEL
+    assert isinstance(data, Selectors)
+    value = getattr(scraper, name) if hasattr(scraper, name) else data.css_list(name)
     return ", ".join(value) if isinstance(value, tuple) else value
 
 
