@@ -9,23 +9,23 @@ from pathlib import Path
 import pytest
 
 from citewatch.errors import ConfigError
-from citewatch.extract import evaluate
+from citewatch.quality import gate
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 def test_the_shipped_fixtures_pass_their_pinned_floors() -> None:
-    scores = evaluate.evaluate(FIXTURES)
-    assert evaluate.check_against_baseline(FIXTURES, scores) == []
-    assert set(json.loads((FIXTURES / evaluate.BASELINE).read_text())["floors"]) == set(scores)
+    scores = gate.evaluate(FIXTURES)
+    assert gate.check_against_baseline(FIXTURES, scores) == []
+    assert set(json.loads((FIXTURES / gate.BASELINE).read_text())["floors"]) == set(scores)
 
 
 def test_confusion_matrix_counts_with_multiplicity() -> None:
-    matrix = evaluate.ConfusionMatrix()
+    matrix = gate.ConfusionMatrix()
     matrix.add(["a", "a", "b"], ["a", "c"])
     assert (matrix.tp, matrix.fp, matrix.fn) == (1, 1, 2)
     assert matrix.precision == 0.5 and matrix.recall == pytest.approx(1 / 3) and matrix.f1 == pytest.approx(0.4)
-    assert evaluate.ConfusionMatrix().f1 == 0.0 and evaluate.ConfusionMatrix().describe() == "n/a (no URLs)"
+    assert gate.ConfusionMatrix().f1 == 0.0 and gate.ConfusionMatrix().describe() == "n/a (no URLs)"
 
 
 @pytest.fixture
@@ -33,22 +33,22 @@ def corpus(tmp_path: Path) -> Path:
     root = tmp_path / "fixtures"
     for case in ("answer-with-sources-panel", "grouped-chip-expanded"):
         shutil.copytree(FIXTURES / "perplexity" / case, root / "perplexity" / case)
-    evaluate.update_baseline(root, evaluate.evaluate(root))
+    gate.update_baseline(root, gate.evaluate(root))
     return root
 
 
 def test_the_corpus_fingerprint_reacts_to_content_and_paths(corpus: Path) -> None:
-    pinned = evaluate.corpus_sha(corpus)
-    assert evaluate.check_against_baseline(corpus, evaluate.evaluate(corpus)) == []
+    pinned = gate.corpus_sha(corpus)
+    assert gate.check_against_baseline(corpus, gate.evaluate(corpus)) == []
     case = corpus / "perplexity" / "grouped-chip-expanded"
     case.rename(case.with_name("renamed-case"))  # same bytes, another path
-    renamed = evaluate.corpus_sha(corpus)
+    renamed = gate.corpus_sha(corpus)
     assert renamed != pinned
-    failures = evaluate.check_against_baseline(corpus, evaluate.evaluate(corpus))
+    failures = gate.check_against_baseline(corpus, gate.evaluate(corpus))
     assert any("corpus changed" in f and "re-pin" in f for f in failures)
     meta = corpus / "perplexity" / "renamed-case" / "meta.json"
     meta.write_text(meta.read_text().replace("when-do-startups", "when-do-founders"))  # same path, other bytes
-    assert evaluate.corpus_sha(corpus) not in (pinned, renamed)
+    assert gate.corpus_sha(corpus) not in (pinned, renamed)
 
 
 def test_a_regression_fails_and_floors_are_not_lowered_silently(corpus: Path) -> None:
@@ -56,21 +56,21 @@ def test_a_regression_fails_and_floors_are_not_lowered_silently(corpus: Path) ->
     golden = json.loads(expected.read_text())
     golden["citations"][0]["canonical_url"] = "https://elsewhere.example/"
     expected.write_text(json.dumps(golden))
-    scores = evaluate.evaluate(corpus)
+    scores = gate.evaluate(corpus)
     assert scores["perplexity"].f1 < 1.0
-    failures = evaluate.check_against_baseline(corpus, scores)
+    failures = gate.check_against_baseline(corpus, scores)
     assert any("below its floor" in f for f in failures)
     with pytest.raises(ConfigError, match="refusing to lower floors"):
-        evaluate.update_baseline(corpus, scores)
-    evaluate.update_baseline(corpus, scores, allow_regression=True)
-    assert evaluate.check_against_baseline(corpus, scores) == []
+        gate.update_baseline(corpus, scores)
+    gate.update_baseline(corpus, scores, allow_regression=True)
+    assert gate.check_against_baseline(corpus, scores) == []
 
 
 def test_adding_a_fixture_refuses_to_overwrite(corpus: Path) -> None:
-    snapshot = evaluate.load_case(corpus / "perplexity" / "grouped-chip-expanded")
-    folder = evaluate.add_fixture(snapshot, "copy-of-grouped", corpus)
+    snapshot = gate.load_case(corpus / "perplexity" / "grouped-chip-expanded")
+    folder = gate.add_fixture(snapshot, "copy-of-grouped", corpus)
     assert json.loads((folder / "expected.json").read_text())["status"] == "answered"
     with pytest.raises(ConfigError, match="already exists"):
-        evaluate.add_fixture(snapshot, "copy-of-grouped", corpus)
+        gate.add_fixture(snapshot, "copy-of-grouped", corpus)
     with pytest.raises(ConfigError, match="kebab-case"):
-        evaluate.add_fixture(snapshot, "Bad Name", corpus)
+        gate.add_fixture(snapshot, "Bad Name", corpus)
