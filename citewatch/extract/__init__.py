@@ -14,17 +14,13 @@ from citewatch.extract._html import SnapshotUnreadable
 from citewatch.models import Extraction, ExtractionStatus, Snapshot
 from citewatch.selectors import SelectorError, provenance
 
-__all__ = ["EngineExtractor", "extract_html", "extract_or_raise", "extract_snapshot", "extractor_version"]
+__all__ = ["EngineExtractor", "extract_html", "extract_or_raise", "extract_snapshot", "failed_extraction"]
 
 
 class EngineExtractor(Protocol):
     EXTRACTOR_VERSION: str
 
     def extract(self, snapshot: Snapshot) -> Extraction: ...
-
-
-def extractor_version(engine: str) -> str:
-    return get_engine(engine).extractor.EXTRACTOR_VERSION
 
 
 def extract_snapshot(snapshot: Snapshot) -> Extraction:
@@ -37,7 +33,7 @@ def extract_snapshot(snapshot: Snapshot) -> Extraction:
         reason = "the answer is nested too deeply to read (more levels than the extractor's recursion allows)"
     except Exception as exc:  # noqa: BLE001 - a crash is recorded as the extraction's status, never lost
         reason = f"extractor failed: {type(exc).__name__}: {exc}"
-    return _failed(snapshot, reason)
+    return failed_extraction(snapshot, reason)
 
 
 def extract_or_raise(snapshot: Snapshot) -> Extraction:
@@ -49,14 +45,15 @@ def extract_or_raise(snapshot: Snapshot) -> Extraction:
     try:
         extraction = _with_host_warning(extractor.extract(snapshot))
     except SnapshotUnreadable as exc:
-        return _failed(snapshot, str(exc))
+        return failed_extraction(snapshot, str(exc))
     overridden = provenance(snapshot.engine)
     if overridden:  # a record made with mended selectors says so, since its extractor version does not
         extraction.warnings.append(overridden)
     return extraction
 
 
-def _failed(snapshot: Snapshot, reason: str) -> Extraction:
+def failed_extraction(snapshot: Snapshot, reason: str) -> Extraction:
+    """The record of an extraction that could not read `snapshot`: status `error`, and why."""
     return Extraction(
         engine=snapshot.engine,
         extractor_version=get_engine(snapshot.engine).extractor.EXTRACTOR_VERSION,
