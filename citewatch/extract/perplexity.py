@@ -15,7 +15,7 @@ from typing import NamedTuple
 from lxml import etree
 
 from citewatch.extract import contracts
-from citewatch.extract._cards import VIDEO_DOMAINS, WIDGET_KINDS, merge_shown
+from citewatch.extract._cards import VIDEO_DOMAINS, WIDGET_KINDS, cited_sources, merge_shown
 from citewatch.extract._html import (
     Anchor,
     Element,
@@ -24,12 +24,11 @@ from citewatch.extract._html import (
     display_order,
     inline_links,
     norm,
-    parse,
     text_of,
-    truncation_warning,
     visible_of,
     walk_answer,
 )
+from citewatch.extract._skeleton import begin
 from citewatch.extract._urls import UrlFields, url_fields
 from citewatch.models import (
     Citation,
@@ -83,11 +82,7 @@ def _answer_roots(tree: Element) -> tuple[list[Element], int]:
 
 
 def extract(snapshot: Snapshot) -> Extraction:
-    tree = parse(snapshot.html)
-    result = Extraction(engine="perplexity", extractor_version=EXTRACTOR_VERSION, status=ExtractionStatus.no_answer)
-    truncated = truncation_warning(snapshot.html)
-    if truncated:
-        result.warnings.append(truncated)
+    tree, result = begin(snapshot, "perplexity", EXTRACTOR_VERSION)
     roots, turns = _answer_roots(tree)
     walked = walk_answer(roots, is_citation=_citation_test(SEL.name("citation_tag"), SEL.name("citation_class")))
     result.answer = walked.answer
@@ -183,19 +178,7 @@ def _sources(tree: Element, citations: list[Citation], warnings: list[str]) -> l
     derived: list[Source] = []
     if not any(s.canonical_url for s in listed) and cited:
         warnings.append("sources panel not captured; sources derived from the citations")
-        derived = [
-            Source(
-                position=0,
-                kind=SourceKind.listed,
-                url=citation.url,
-                canonical_url=citation.canonical_url,
-                domain=citation.domain,
-                title=citation.title,
-                cited=True,
-            )
-            for citation in citations
-            if citation.canonical_url
-        ]
+        derived = cited_sources(citations)
     return merge_shown([*listed, *derived, *cards])
 
 
