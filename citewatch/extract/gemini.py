@@ -25,6 +25,7 @@ from citewatch.extract._cards import cited_sources, merge_shown
 from citewatch.extract._html import (
     Anchor,
     Element,
+    anchor_citation,
     captured_group,
     default_block_kind,
     detect_wall,
@@ -216,22 +217,7 @@ def _chips(anchors: list[Anchor], footnote_tag: str, warnings: list[str]) -> lis
         # A group ties the URLs behind one chip together; an unopened chip's group stands for unknown URLs.
         group = f"chip-{chip_number}" if members is None or len(members) > 1 else None
         for url, title in entries:
-            raw, canonical, domain = url_fields(url)
-            citations.append(
-                Citation(
-                    position=len(citations) + 1,
-                    kind=kind,
-                    label=label,
-                    url=raw,
-                    canonical_url=canonical,
-                    domain=domain,
-                    title=title,
-                    block_index=anchor.block_index,
-                    char_start=anchor.char_start,
-                    group=group,
-                    visible=visible_of(chip),
-                )
-            )
+            citations.append(anchor_citation(anchor, len(citations) + 1, kind, label, url_fields(url), title, group))
     return citations
 
 
@@ -245,19 +231,10 @@ def _footnotes(anchors: list[Anchor], used: list[Source], warnings: list[str]) -
         source = used[int(index) - 1] if index.isdigit() and 0 < int(index) <= len(used) else None
         if source is None:
             out_of_range.append(index or "?")
+        fields = (source.url, source.canonical_url, source.domain) if source else (None, None, None)
+        title = source.title if source else None
         citations.append(
-            Citation(
-                position=len(citations) + 1,
-                kind=CitationKind.footnote,
-                label=index or None,
-                url=source.url if source else None,
-                canonical_url=source.canonical_url if source else None,
-                domain=source.domain if source else None,
-                title=source.title if source else None,
-                block_index=anchor.block_index,
-                char_start=anchor.char_start,
-                visible=visible_of(anchor.element),
-            )
+            anchor_citation(anchor, len(citations) + 1, CitationKind.footnote, index or None, fields, title)
         )
     if out_of_range:
         warnings.append(

@@ -19,6 +19,7 @@ from citewatch.extract._cards import VIDEO_DOMAINS, WIDGET_KINDS, cited_sources,
 from citewatch.extract._html import (
     Anchor,
     Element,
+    anchor_citation,
     captured_group,
     detect_wall,
     display_order,
@@ -135,21 +136,9 @@ def _citations(anchors: list[Anchor], warnings: list[str]) -> list[Citation]:
                 f"but its popover listed {len(members)}"
             )
         for url, member_title in members or [(href, title)]:
-            raw, canonical, domain = url_fields(url)
+            fields, shown_title = url_fields(url), member_title or title
             citations.append(
-                Citation(
-                    position=len(citations) + 1,
-                    kind=CitationKind.chip,
-                    label=label,
-                    url=raw,
-                    canonical_url=canonical,
-                    domain=domain,
-                    title=member_title or title,
-                    block_index=anchor.block_index,
-                    char_start=anchor.char_start,
-                    group=group,
-                    visible=visible_of(chip),
-                )
+                anchor_citation(anchor, len(citations) + 1, CitationKind.chip, label, fields, shown_title, group)
             )
     return citations
 
