@@ -149,7 +149,6 @@ class JobOutcome:
 @dataclass(slots=True)
 class RunReport:
     outcomes: list[JobOutcome] = field(default_factory=list)
-    skipped_done: int = 0
 
     def by_engine(self) -> dict[str, Counter[str]]:
         table: dict[str, Counter[str]] = {}

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     """Time budget for extracting one captured page in a run (in a child process, killed when it overruns; the
     capture records an `error` extraction and keeps its snapshot). 0: no budget, extract in the process."""
 
+    captures: Path | None = None
+    """The real saved pages the quality gate also scores (`fixtures check`); unset: `shared/captures` beside the
+    checkout, i.e. `<fixtures root>/../../shared/captures`."""
+
     @property
     def auth_dir(self) -> Path:
         return self.config_dir / "auth"

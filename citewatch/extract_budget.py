@@ -13,8 +13,8 @@ import multiprocessing
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
-from citewatch.extract import extract_snapshot, extractor_version
-from citewatch.models import Extraction, ExtractionStatus, Snapshot
+from citewatch.extract import extract_snapshot, failed_extraction
+from citewatch.models import Extraction, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +77,4 @@ class BudgetedExtractor:
 
 def _failed(snapshot: Snapshot, reason: str) -> Extraction:
     log.warning("%s: %s", snapshot.engine, reason)
-    return Extraction(
-        engine=snapshot.engine,
-        extractor_version=extractor_version(snapshot.engine),
-        status=ExtractionStatus.error,
-        warnings=[reason],
-    )
+    return failed_extraction(snapshot, reason)

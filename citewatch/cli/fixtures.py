@@ -26,11 +26,11 @@ def add(
 ) -> None:
     """Copy a stored capture into fixtures/ENGINE/NAME/ with its golden expected.json (review it!)."""
     # imported when the command runs: other commands should not load lxml and the extractors
-    import citewatch.extract.evaluate as evaluate
+    import citewatch.quality.gate as gate
 
     with open_store(db) as store:
         snapshot = store.load_snapshot(capture_id)
-    folder = evaluate.add_fixture(snapshot, name, root)
+    folder = gate.add_fixture(snapshot, name, root)
     console.print(f"wrote {folder}: check expected.json by hand before committing it")
 
 
@@ -45,24 +45,38 @@ def check(
 ) -> None:
     """Precision/recall/F1 of citations and sources per engine against the pinned floors (with any overrides)."""
     use_selectors(selectors)
-    import citewatch.extract.evaluate as evaluate
+    import citewatch.quality.gate as gate
+    import citewatch.quality.real_captures as real_captures
     from citewatch.selectors import override_dir
 
     if update and override_dir() is not None:
         raise ConfigError("the floors are pinned with the shipped selectors: run --update without overrides")
 
-    scores = evaluate.evaluate(root)
+    scores = gate.evaluate(root)
     table = Table(title="Extraction quality on fixtures", title_justify="left")
     for column in ("engine", "cases", "citations P/R/F1", "sources P/R/F1"):
         table.add_column(column)
     for engine, score in sorted(scores.items()):
         table.add_row(engine, str(score.cases), score.citations.describe(), score.sources.describe())
     console.print(table)
+    captures = real_captures.captures_dir(root)
+    real = real_captures.evaluate_real(root, captures) if captures.is_dir() else None
+    if real is None:
+        console.print(f"real captures: skipped, no folder at {captures} (set CITEWATCH_CAPTURES to score them)")
+    else:
+        table = Table(title=f"Extraction quality on the real captures ({captures})", title_justify="left")
+        for column in ("engine", "pages", "must-cite P/R/F1"):
+            table.add_column(column)
+        for engine, real_score in sorted(real.items()):
+            table.add_row(engine, str(real_score.cases), real_score.urls.describe())
+        console.print(table)
     if update:
-        evaluate.update_baseline(root, scores, allow_regression=allow_regression)
-        console.print("floors re-pinned")
+        gate.update_baseline(root, scores, allow_regression=allow_regression, real=real)
+        console.print("floors re-pinned" + (" (real-capture floors kept: no captures)" if real is None else ""))
         return
-    failures = evaluate.check_against_baseline(root, scores)
+    failures = gate.check_against_baseline(root, scores)
+    if real is not None:
+        failures += real_captures.check_real(root, real)
     for failure in failures:
         console.print(f"FAIL {failure}", style="red")
     if failures:

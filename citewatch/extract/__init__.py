@@ -14,7 +14,7 @@ from citewatch.extract._html import SnapshotUnreadable
 from citewatch.models import Extraction, ExtractionStatus, Snapshot
 from citewatch.selectors import SelectorError, provenance
 
-__all__ = ["EngineExtractor", "extract_html", "extract_snapshot", "extractor_version"]
+__all__ = ["EngineExtractor", "extract_html", "extract_or_raise", "extract_snapshot", "failed_extraction"]
 
 
 class EngineExtractor(Protocol):
@@ -23,30 +23,40 @@ class EngineExtractor(Protocol):
     def extract(self, snapshot: Snapshot) -> Extraction: ...
 
 
-def extractor_version(engine: str) -> str:
-    return get_engine(engine).extractor.EXTRACTOR_VERSION
-
-
 def extract_snapshot(snapshot: Snapshot) -> Extraction:
-    """Run the engine's extractor; raises only `UnknownEngine`."""
-    extractor = get_engine(snapshot.engine).extractor
+    """Run the engine's extractor; raises only `UnknownEngine` (and a broken selectors override)."""
     try:
-        extraction = _with_host_warning(extractor.extract(snapshot))
-        overridden = provenance(snapshot.engine)
-        if overridden:  # a record made with mended selectors says so, since its extractor version does not
-            extraction.warnings.append(overridden)
-        return extraction
-    except SnapshotUnreadable as exc:
-        reason = str(exc)
+        return extract_or_raise(snapshot)
     except SelectorError:
         raise  # a broken selectors override is the configuration's fault, not this snapshot's: say so once
     except RecursionError:  # the walk follows the page's nesting; thousands of levels exceed Python's stack
         reason = "the answer is nested too deeply to read (more levels than the extractor's recursion allows)"
     except Exception as exc:  # noqa: BLE001 - a crash is recorded as the extraction's status, never lost
         reason = f"extractor failed: {type(exc).__name__}: {exc}"
+    return failed_extraction(snapshot, reason)
+
+
+def extract_or_raise(snapshot: Snapshot) -> Extraction:
+    """`extract_snapshot` without the safety net: an extractor's crash propagates (the quality gate must see it).
+
+    A snapshot that cannot be read as a page is not a crash: it gives the same `error` record as in production.
+    """
+    extractor = get_engine(snapshot.engine).extractor
+    try:
+        extraction = _with_host_warning(extractor.extract(snapshot))
+    except SnapshotUnreadable as exc:
+        return failed_extraction(snapshot, str(exc))
+    overridden = provenance(snapshot.engine)
+    if overridden:  # a record made with mended selectors says so, since its extractor version does not
+        extraction.warnings.append(overridden)
+    return extraction
+
+
+def failed_extraction(snapshot: Snapshot, reason: str) -> Extraction:
+    """The record of an extraction that could not read `snapshot`: status `error`, and why."""
     return Extraction(
         engine=snapshot.engine,
-        extractor_version=extractor.EXTRACTOR_VERSION,
+        extractor_version=get_engine(snapshot.engine).extractor.EXTRACTOR_VERSION,
         status=ExtractionStatus.error,
         warnings=[reason],
     )

@@ -15,7 +15,7 @@ from lxml import etree
 
 from citewatch.extract._html import Element, display_order, text_of, visible_of
 from citewatch.extract._urls import UrlFields, url_fields
-from citewatch.models import Source, SourceKind
+from citewatch.models import Citation, Source, SourceKind
 
 # The kinds of a widget's cards: a source shown as one of them keeps that kind even when a list or a citation
 # also names it (the card is where the engine showed it as a source).
@@ -137,6 +137,24 @@ def card_source(card: Card, kind: SourceKind, cited: set[str]) -> Source:
         cited=card.canonical_url in cited,
         visible=visible_of(card.link),
     )
+
+
+def cited_sources(citations: Iterable[Citation]) -> list[Source]:
+    """The pages citations point at, as cited sources, for `merge_shown` after what the page listed: they count
+    when no list or card showed them."""
+    return [
+        Source(
+            position=0,
+            kind=SourceKind.listed,
+            url=c.url,
+            canonical_url=c.canonical_url,
+            domain=c.domain,
+            title=c.title,
+            cited=True,
+        )
+        for c in citations
+        if c.canonical_url
+    ]
 
 
 def merge_shown(sources: Iterable[Source]) -> list[Source]:

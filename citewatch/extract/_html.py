@@ -338,22 +338,39 @@ def inline_links(
         fields = target(anchor.element)
         if fields is None:
             continue
-        raw, canonical, domain = fields
+        title = anchor.element.get("title") or anchor.element.get("aria-label")
         links.append(
-            Citation(
-                position=start + len(links),
-                kind=CitationKind.inline_link,
-                label=text_of(anchor.element) or None,
-                url=raw,
-                canonical_url=canonical,
-                domain=domain,
-                title=anchor.element.get("title") or anchor.element.get("aria-label"),
-                block_index=anchor.block_index,
-                char_start=anchor.char_start,
-                visible=visible_of(anchor.element),
+            anchor_citation(
+                anchor, start + len(links), CitationKind.inline_link, text_of(anchor.element) or None, fields, title
             )
         )
     return links
+
+
+def anchor_citation(
+    anchor: Anchor,
+    position: int,
+    kind: CitationKind,
+    label: str | None,
+    fields: UrlFields,
+    title: str | None,
+    group: str | None = None,
+) -> Citation:
+    """One citation row for a mark the walk found in the answer: where it sits, whether it shows, what it points at."""
+    raw, canonical, domain = fields
+    return Citation(
+        position=position,
+        kind=kind,
+        label=label,
+        url=raw,
+        canonical_url=canonical,
+        domain=domain,
+        title=title,
+        block_index=anchor.block_index,
+        char_start=anchor.char_start,
+        group=group,
+        visible=visible_of(anchor.element),
+    )
 
 
 @dataclass(slots=True)

@@ -21,9 +21,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from lxml import etree
 
 from citewatch.extract import contracts
+from citewatch.extract._cards import cited_sources, merge_shown
 from citewatch.extract._html import (
     Anchor,
     Element,
+    anchor_citation,
     captured_group,
     default_block_kind,
     detect_wall,
@@ -31,12 +33,11 @@ from citewatch.extract._html import (
     first,
     inline_links,
     norm,
-    parse,
     text_of,
-    truncation_warning,
     visible_of,
     walk_answer,
 )
+from citewatch.extract._skeleton import begin
 from citewatch.extract._urls import UrlFields, url_fields
 from citewatch.models import (
     BlockKind,
@@ -63,11 +64,7 @@ _INTERNAL_DOMAINS = frozenset({"gstatic.com", "googleusercontent.com"})
 
 
 def extract(snapshot: Snapshot) -> Extraction:
-    tree = parse(snapshot.html)
-    result = Extraction(engine="gemini", extractor_version=EXTRACTOR_VERSION, status=ExtractionStatus.no_answer)
-    truncated = truncation_warning(snapshot.html)
-    if truncated:
-        result.warnings.append(truncated)
+    tree, result = begin(snapshot, "gemini", EXTRACTOR_VERSION)
     report = first(SEL.xpath("dr_report")(tree))
     responses = SEL.xpath("model_responses")(tree)
     response = responses[-1] if responses else None
@@ -220,22 +217,7 @@ def _chips(anchors: list[Anchor], footnote_tag: str, warnings: list[str]) -> lis
         # A group ties the URLs behind one chip together; an unopened chip's group stands for unknown URLs.
         group = f"chip-{chip_number}" if members is None or len(members) > 1 else None
         for url, title in entries:
-            raw, canonical, domain = url_fields(url)
-            citations.append(
-                Citation(
-                    position=len(citations) + 1,
-                    kind=kind,
-                    label=label,
-                    url=raw,
-                    canonical_url=canonical,
-                    domain=domain,
-                    title=title,
-                    block_index=anchor.block_index,
-                    char_start=anchor.char_start,
-                    group=group,
-                    visible=visible_of(chip),
-                )
-            )
+            citations.append(anchor_citation(anchor, len(citations) + 1, kind, label, url_fields(url), title, group))
     return citations
 
 
@@ -249,19 +231,10 @@ def _footnotes(anchors: list[Anchor], used: list[Source], warnings: list[str]) -
         source = used[int(index) - 1] if index.isdigit() and 0 < int(index) <= len(used) else None
         if source is None:
             out_of_range.append(index or "?")
+        fields = (source.url, source.canonical_url, source.domain) if source else (None, None, None)
+        title = source.title if source else None
         citations.append(
-            Citation(
-                position=len(citations) + 1,
-                kind=CitationKind.footnote,
-                label=index or None,
-                url=source.url if source else None,
-                canonical_url=source.canonical_url if source else None,
-                domain=source.domain if source else None,
-                title=source.title if source else None,
-                block_index=anchor.block_index,
-                char_start=anchor.char_start,
-                visible=visible_of(anchor.element),
-            )
+            anchor_citation(anchor, len(citations) + 1, CitationKind.footnote, index or None, fields, title)
         )
     if out_of_range:
         warnings.append(
@@ -313,36 +286,23 @@ def _report_sources(tree: Element, used_links: list[Element], used: list[Source]
     read = dict(zip(used_links, used, strict=True))
     found = [read[link] for link in display_order(used_links)]
     found += [_source(link, SourceKind.unused) for link in display_order(SEL.xpath("unused_sources")(tree))]
-    sources: list[Source] = []
-    seen: set[str] = set()
-    for source in found:
-        if source.canonical_url is None or source.canonical_url in seen:
-            continue
-        seen.add(source.canonical_url)
-        sources.append(source.model_copy(update={"position": len(sources) + 1}))
-    return sources
+    return merge_shown(found)
 
 
 def _chat_sources(recorded: Sequence[tuple[str | None, str | None]], citations: list[Citation]) -> list[Source]:
     """The answer's "Sources" dialog as the scraper recorded it, then any cited URL it did not list."""
     cited = {c.canonical_url for c in citations if c.canonical_url}
-    sources: list[Source] = []
-    seen: set[str] = set()
-    entries = [*recorded, *((c.url, c.title) for c in citations if c.url)]
-    for url, title in entries:
-        raw, canonical, domain = url_fields(url)
-        if canonical is None or canonical in seen:
-            continue
-        seen.add(canonical)
-        sources.append(
-            Source(
-                position=len(sources) + 1,
-                kind=SourceKind.listed,
-                url=raw,
-                canonical_url=canonical,
-                domain=domain,
-                title=title,
-                cited=canonical in cited,
-            )
+    listed = [
+        Source(
+            position=0,
+            kind=SourceKind.listed,
+            url=raw,
+            canonical_url=canonical,
+            domain=domain,
+            title=title,
+            cited=canonical in cited,
         )
-    return sources
+        for url, title in recorded
+        for raw, canonical, domain in [url_fields(url)]
+    ]
+    return merge_shown([*listed, *cited_sources(citations)])

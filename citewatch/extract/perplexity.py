@@ -15,21 +15,21 @@ from typing import NamedTuple
 from lxml import etree
 
 from citewatch.extract import contracts
-from citewatch.extract._cards import VIDEO_DOMAINS, WIDGET_KINDS, merge_shown
+from citewatch.extract._cards import VIDEO_DOMAINS, WIDGET_KINDS, cited_sources, merge_shown
 from citewatch.extract._html import (
     Anchor,
     Element,
+    anchor_citation,
     captured_group,
     detect_wall,
     display_order,
     inline_links,
     norm,
-    parse,
     text_of,
-    truncation_warning,
     visible_of,
     walk_answer,
 )
+from citewatch.extract._skeleton import begin
 from citewatch.extract._urls import UrlFields, url_fields
 from citewatch.models import (
     Citation,
@@ -83,11 +83,7 @@ def _answer_roots(tree: Element) -> tuple[list[Element], int]:
 
 
 def extract(snapshot: Snapshot) -> Extraction:
-    tree = parse(snapshot.html)
-    result = Extraction(engine="perplexity", extractor_version=EXTRACTOR_VERSION, status=ExtractionStatus.no_answer)
-    truncated = truncation_warning(snapshot.html)
-    if truncated:
-        result.warnings.append(truncated)
+    tree, result = begin(snapshot, "perplexity", EXTRACTOR_VERSION)
     roots, turns = _answer_roots(tree)
     walked = walk_answer(roots, is_citation=_citation_test(SEL.name("citation_tag"), SEL.name("citation_class")))
     result.answer = walked.answer
@@ -140,21 +136,9 @@ def _citations(anchors: list[Anchor], warnings: list[str]) -> list[Citation]:
                 f"but its popover listed {len(members)}"
             )
         for url, member_title in members or [(href, title)]:
-            raw, canonical, domain = url_fields(url)
+            fields, shown_title = url_fields(url), member_title or title
             citations.append(
-                Citation(
-                    position=len(citations) + 1,
-                    kind=CitationKind.chip,
-                    label=label,
-                    url=raw,
-                    canonical_url=canonical,
-                    domain=domain,
-                    title=member_title or title,
-                    block_index=anchor.block_index,
-                    char_start=anchor.char_start,
-                    group=group,
-                    visible=visible_of(chip),
-                )
+                anchor_citation(anchor, len(citations) + 1, CitationKind.chip, label, fields, shown_title, group)
             )
     return citations
 
@@ -183,19 +167,7 @@ def _sources(tree: Element, citations: list[Citation], warnings: list[str]) -> l
     derived: list[Source] = []
     if not any(s.canonical_url for s in listed) and cited:
         warnings.append("sources panel not captured; sources derived from the citations")
-        derived = [
-            Source(
-                position=0,
-                kind=SourceKind.listed,
-                url=citation.url,
-                canonical_url=citation.canonical_url,
-                domain=citation.domain,
-                title=citation.title,
-                cited=True,
-            )
-            for citation in citations
-            if citation.canonical_url
-        ]
+        derived = cited_sources(citations)
     return merge_shown([*listed, *derived, *cards])
 
 

@@ -5,7 +5,8 @@
 `?scenario=NAME` on any page URL (and `?answer_seconds=S` for the stream duration); both are remembered
 in cookies (`cw_scenario`, `cw_answer_seconds`) so the page's own fetches keep them.
 
-Adding an engine's replica (`citewatch/replicas/<name>/`, exporting `REPLICA`):
+Adding an engine's replica (`citewatch/replicas/<name>/`, exporting
+`REPLICA = EngineReplica("<name>", SCENARIOS, build_app)`):
 - Follow the engine's real DOM (`shared/reference/engines.md`) closely enough that its scraper and
   extractor work unchanged against the real site and the replica.
 - Build the app with `replica_app(routes=..., options=..., scenarios=..., static_dir=...)`: it serves

@@ -9,10 +9,10 @@ from __future__ import annotations
 import math
 import random
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, cast
+from typing import cast
 
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
@@ -50,13 +50,16 @@ class ReplicaOptions:
     answer_seconds: float = 3.0  # how long a streamed answer takes
 
 
-class EngineReplica(Protocol):
+@dataclass(frozen=True, slots=True)
+class EngineReplica:
     """A local stand-in of an engine's UI; `citewatch.replicas.<name>` exports one as `REPLICA`."""
 
     name: str
     scenarios: tuple[str, ...]  # the first one is the default, "normal"
+    build: Callable[[ReplicaOptions], ASGIApp]  # the engine's `build_app`
 
-    def app(self, options: ReplicaOptions) -> ASGIApp: ...
+    def app(self, options: ReplicaOptions) -> ASGIApp:
+        return self.build(options)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from citewatch.extract.evaluate import PAGE
+from citewatch.quality.gate import PAGE
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"

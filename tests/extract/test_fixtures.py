@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from citewatch.extract import extract_snapshot
-from citewatch.extract.evaluate import EXPECTED, cases, load_case, write_expected
+from citewatch.quality.gate import EXPECTED, cases, load_case, write_expected
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 CASES = cases(FIXTURES)

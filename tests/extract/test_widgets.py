@@ -11,8 +11,8 @@ from pathlib import Path
 
 from citewatch.extract import extract_snapshot
 from citewatch.extract.contracts import ENGINE_CHANGED
-from citewatch.extract.evaluate import load_case
 from citewatch.models import CitationKind, Extraction, SourceKind
+from citewatch.quality.gate import load_case
 
 CASE = Path(__file__).resolve().parents[2] / "fixtures" / "chatgpt" / "news-carousel"
 CAROUSEL_CARDS = {

@@ -2,8 +2,8 @@
 for the answers."""
 
 from citewatch.replicas import EngineReplica
-from citewatch.replicas.chatgpt.app import SCENARIOS, ChatGPTReplica
+from citewatch.replicas.chatgpt.app import SCENARIOS, build_app
 
-REPLICA: EngineReplica = ChatGPTReplica()  # annotated so mypy checks it against the protocol
+REPLICA = EngineReplica("chatgpt", SCENARIOS, build_app)
 
 __all__ = ["REPLICA", "SCENARIOS"]

@@ -19,7 +19,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp
 
 from citewatch.replicas import (
     BROKEN,
@@ -85,14 +84,6 @@ _SEARCH_BUTTON = (
     ' aria-pressed="false" aria-label="Search">Search</button></div>'
 )
 _AUTO_SUBMIT = "<script>setTimeout(() => document.getElementById('login-form').submit(), 300);</script>"
-
-
-class ChatGPTReplica:
-    name: str = "chatgpt"
-    scenarios: tuple[str, ...] = SCENARIOS
-
-    def app(self, options: ReplicaOptions) -> ASGIApp:
-        return build_app(options)
 
 
 def build_app(options: ReplicaOptions) -> Starlette:

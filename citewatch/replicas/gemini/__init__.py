@@ -1,8 +1,8 @@
 """The Gemini replica (gemini.google.com): see `app` for the scenarios, `corpus` for the answers."""
 
 from citewatch.replicas import EngineReplica
-from citewatch.replicas.gemini.app import SCENARIOS, GeminiReplica
+from citewatch.replicas.gemini.app import SCENARIOS, build_app
 
-REPLICA: EngineReplica = GeminiReplica()  # annotated so mypy checks it against the protocol
+REPLICA = EngineReplica("gemini", SCENARIOS, build_app)
 
 __all__ = ["REPLICA", "SCENARIOS"]

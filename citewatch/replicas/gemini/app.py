@@ -18,7 +18,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp
 
 from citewatch.replicas import (
     BROKEN,
@@ -82,14 +81,6 @@ _REGULATED = (
     '<div data-test-id="signed-out-highly-regulated-zero-state-disclaimer" class="signed-out-disclaimer">'
     "Sign in to use Gemini. It is not available without a Google Account in your country.</div>"
 )
-
-
-class GeminiReplica:
-    name: str = "gemini"
-    scenarios: tuple[str, ...] = SCENARIOS
-
-    def app(self, options: ReplicaOptions) -> ASGIApp:
-        return build_app(options)
 
 
 def build_app(options: ReplicaOptions) -> Starlette:

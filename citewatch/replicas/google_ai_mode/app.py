@@ -15,7 +15,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp
 
 from citewatch.replicas import (
     BROKEN,
@@ -46,14 +45,6 @@ STREAM_PATH = "/async/aim"
 CONSENT_COOKIE = "SOCS"  # the cookie Google sets once a consent choice is made (engines.md §7)
 _HERE = Path(__file__).parent
 _TEMPLATES = _HERE / "templates"
-
-
-class GoogleAiModeReplica:
-    name: str = "google_ai_mode"
-    scenarios: tuple[str, ...] = SCENARIOS
-
-    def app(self, options: ReplicaOptions) -> ASGIApp:
-        return build_app(options)
 
 
 def build_app(options: ReplicaOptions) -> Starlette:

@@ -21,7 +21,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp
 
 from citewatch.replicas import (
     NORMAL,
@@ -62,14 +61,6 @@ _LISTS: dict[str, component.Lists] = {CARDS_ONLY: "none", SPLIT_LIST: "split"}
 
 FOLSRCH_PATH = "/async/folsrch"  # engines.md §4.2: where a deferred overview is fetched from
 _HERE = Path(__file__).parent
-
-
-class GoogleAioReplica:
-    name: str = "google_aio"
-    scenarios: tuple[str, ...] = SCENARIOS
-
-    def app(self, options: ReplicaOptions) -> ASGIApp:
-        return build_app(options)
 
 
 def build_app(options: ReplicaOptions) -> Starlette:

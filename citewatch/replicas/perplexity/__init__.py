@@ -1,8 +1,8 @@
 """The Perplexity replica (www.perplexity.ai): see `app` for the scenarios, `corpus` for the answers."""
 
 from citewatch.replicas import EngineReplica
-from citewatch.replicas.perplexity.app import SCENARIOS, PerplexityReplica
+from citewatch.replicas.perplexity.app import SCENARIOS, build_app
 
-REPLICA: EngineReplica = PerplexityReplica()  # annotated so mypy checks it against the protocol
+REPLICA = EngineReplica("perplexity", SCENARIOS, build_app)
 
 __all__ = ["REPLICA", "SCENARIOS"]

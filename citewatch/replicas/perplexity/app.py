@@ -15,7 +15,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp
 
 from citewatch.extract._urls import registrable_domain
 from citewatch.replicas import (
@@ -54,14 +53,6 @@ _CONSENT = _HERE / "templates" / "consent.html"
 _MARKER_RUN = re.compile(r"(?:\[\d+\])+")  # `[1][6]`: the sources behind one chip
 _INLINE_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
 _THREAD_ID = string.ascii_letters + string.digits
-
-
-class PerplexityReplica:
-    name: str = "perplexity"
-    scenarios: tuple[str, ...] = SCENARIOS
-
-    def app(self, options: ReplicaOptions) -> ASGIApp:
-        return build_app(options)
 
 
 def build_app(options: ReplicaOptions) -> Starlette:

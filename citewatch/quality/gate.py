@@ -1,5 +1,8 @@
 """The extraction quality gate (trafilatura's eval_gate, for citations and sources).
 
+The gate runs the extractors without `extract_snapshot`'s safety net (`extract_or_raise`): in production a
+crash becomes an `error` record, but here it must fail the gate, named by its page.
+
 Each fixture case (`fixtures/<engine>/<case>/`) holds a page and its hand-checked `expected.json`. The
 current extractors are scored against them: citation and source URLs (canonical form, counted with
 multiplicity) give true/false positives and negatives, hence precision, recall and F1 per engine. The
@@ -12,15 +15,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from citewatch.errors import ConfigError
-from citewatch.extract import extract_snapshot
+from citewatch.extract import extract_or_raise, extract_snapshot
 from citewatch.models import Extraction, NetworkRecord, Snapshot
 
 BASELINE = "quality_baseline.json"
+UPDATE = "citewatch fixtures check --update"
 EPSILON = 0.0005  # one flipped URL moves F1 by more than this; do not fail on float noise
 PAGE, EXPECTED, NETWORK, META = "page.html", "expected.json", "network.json", "meta.json"
 
@@ -97,6 +102,15 @@ def _urls(record: dict[str, Any], key: str) -> list[str]:
     return [item["canonical_url"] for item in record.get(key, []) if item.get("canonical_url")]
 
 
+def extract_for_gate(snapshot: Snapshot, label: str, crashed: list[str]) -> dict[str, Any]:
+    """The extraction as JSON; an extractor's exception is recorded under `label` and scored as a full miss."""
+    try:
+        return extract_or_raise(snapshot).model_dump(mode="json")
+    except Exception as exc:  # noqa: BLE001 - every crash is reported by page, and the gate fails
+        crashed.append(f"{label}: extractor crashed: {type(exc).__name__}: {exc}")
+        return {}
+
+
 def evaluate(root: Path) -> dict[str, EngineScores]:
     """Score the current extractors on every fixture case; a crash counts as a full miss."""
     scores: dict[str, EngineScores] = {}
@@ -105,11 +119,7 @@ def evaluate(root: Path) -> dict[str, EngineScores]:
         score = scores.setdefault(engine, EngineScores())
         score.cases += 1
         expected = json.loads((folder / EXPECTED).read_text(encoding="utf-8"))
-        try:
-            found = extract_snapshot(load_case(folder)).model_dump(mode="json")
-        except Exception as exc:  # noqa: BLE001 - scored as a miss, like a library failing in production
-            score.crashed.append(f"{engine}/{folder.name}: {type(exc).__name__}: {exc}")
-            found = {}
+        found = extract_for_gate(load_case(folder), f"{engine}/{folder.name}", score.crashed)
         score.citations.add(_urls(expected, "citations"), _urls(found, "citations"))
         score.sources.add(_urls(expected, "sources"), _urls(found, "sources"))
     return scores
@@ -135,37 +145,68 @@ def read_baseline(root: Path) -> dict[str, Any]:
     return data
 
 
-def check_against_baseline(root: Path, scores: dict[str, EngineScores]) -> list[str]:
-    """What fails the gate: a changed corpus, a crash, or an engine below its pinned floor."""
-    baseline = read_baseline(root)
+class Scored(Protocol):
+    crashed: list[str]
+
+    @property
+    def f1(self) -> float: ...
+
+
+def below_floors(scores: Mapping[str, Scored], floors: Mapping[str, float], what: str) -> list[str]:
+    """Crashes, engines without a floor, and engines below theirs (`what` names the corpus in the messages)."""
     failures = [crash for score in scores.values() for crash in score.crashed]
-    if baseline.get("corpus_sha") != corpus_sha(root):
-        failures.append(
-            "fixture corpus changed (pages or expected.json) - re-measure and re-pin: citewatch fixtures check --update"
-        )
-    floors: dict[str, float] = baseline.get("floors", {})
     for engine, score in sorted(scores.items()):
         floor = floors.get(engine)
         if floor is None:
-            failures.append(f"{engine}: no floor pinned - run citewatch fixtures check --update")
+            failures.append(f"{engine}: no {what} floor pinned - run " + UPDATE)
         elif score.f1 < floor - EPSILON:
-            failures.append(f"{engine}: F1 {score.f1:.4f} is below its floor {floor:.4f}")
+            failures.append(f"{engine}: {what} F1 {score.f1:.4f} is below its floor {floor:.4f}")
     return failures
 
 
-def update_baseline(root: Path, scores: dict[str, EngineScores], *, allow_regression: bool = False) -> Path:
-    """Pin the current scores as floors; lowering a floor needs `allow_regression`. Written atomically."""
+def check_against_baseline(root: Path, scores: dict[str, EngineScores]) -> list[str]:
+    """What fails the gate: a changed corpus, a crash, or an engine below its pinned floor."""
+    baseline = read_baseline(root)
+    failures = []
+    if baseline.get("corpus_sha") != corpus_sha(root):
+        failures.append("fixture corpus changed (pages or expected.json) - re-measure and re-pin: " + UPDATE)
+    return failures + below_floors(scores, baseline.get("floors", {}), "fixtures")
+
+
+def update_baseline(
+    root: Path,
+    scores: dict[str, EngineScores],
+    *,
+    allow_regression: bool = False,
+    real: Mapping[str, Scored] | None = None,
+) -> Path:
+    """Pin the current scores as floors; lowering a floor needs `allow_regression`. Written atomically.
+
+    `real` are the real captures' scores; without them (captures absent) their pinned floors are kept.
+    """
     path = root / BASELINE
-    old: dict[str, float] = read_baseline(root).get("floors", {}) if path.is_file() else {}
-    floors = {engine: round(score.f1, 4) for engine, score in sorted(scores.items())}
-    lowered = [f"{e}: {old[e]:.4f} -> {f:.4f}" for e, f in floors.items() if e in old and f < old[e] - EPSILON]
-    if lowered and not allow_regression:
-        raise ConfigError("refusing to lower floors (" + "; ".join(lowered) + "); pass --allow-regression to do it")
-    data = {"floors": floors, "corpus_sha": corpus_sha(root), "cases": sum(s.cases for s in scores.values())}
+    old = read_baseline(root) if path.is_file() else {}
+    floors = _pinned(scores, old.get("floors", {}), allow_regression)
+    data: dict[str, Any] = {
+        "floors": floors,
+        "corpus_sha": corpus_sha(root),
+        "cases": sum(s.cases for s in scores.values()),
+    }
+    real_floors = _pinned(real, old.get("real_capture_floors", {}), allow_regression) if real else None
+    if real_floors or old.get("real_capture_floors"):
+        data["real_capture_floors"] = real_floors or old["real_capture_floors"]
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def _pinned(scores: Mapping[str, Scored], old: Mapping[str, float], allow_regression: bool) -> dict[str, float]:
+    floors = {engine: round(score.f1, 4) for engine, score in sorted(scores.items())}
+    lowered = [f"{e}: {old[e]:.4f} -> {f:.4f}" for e, f in floors.items() if e in old and f < old[e] - EPSILON]
+    if lowered and not allow_regression:
+        raise ConfigError("refusing to lower floors (" + "; ".join(lowered) + "); pass --allow-regression to do it")
+    return floors
 
 
 def write_expected(folder: Path, extraction: Extraction) -> None:
