@@ -164,6 +164,7 @@ def report(
         heatmaps=output_format is ReportFormat.html,
         workers=workers,
     )
+    since_at = parse_since(since)  # a bad --since is the user's to fix before any store is looked at
     with gc_paused():
         with open_store(db) as store:
             check_filters(store, campaign=campaign, prompt=prompt, engine=engine)
@@ -179,7 +180,7 @@ def report(
             where = RunFilter(
                 engine=engine,
                 prompt=prompt,
-                since=parse_since(since),
+                since=since_at,
                 campaign=campaign,
                 tag=tag,
                 country=country,
