@@ -98,6 +98,7 @@ def capture_once(
             status = error.status
         with clock.step("artifacts"):
             html, screenshot = artifacts(page, shots[0] if shots else None)
+            archive = page_archive(page)
         network = recorder.records()
         trace, trace_notes = tracer.finish(failed=error is not None)
         answer_s = clock.timings.get("answer")
@@ -112,6 +113,7 @@ def capture_once(
                 screenshot=screenshot,
                 network=network,
                 trace=trace,
+                page_archive=archive,
                 error=str(error) if error else None,
                 warnings=trace_notes,
                 answer_seconds=answer_s if error is None else None,
@@ -170,6 +172,21 @@ def artifacts(page: Page, screenshot: bytes | None = None) -> tuple[str | None, 
     except PlaywrightError:
         html = None
     return html, screenshot if screenshot is not None else _screenshot(page)
+
+
+def page_archive(page: Page) -> bytes | None:
+    """The page as Chromium saves it to one file (MHTML: the DOM with the stylesheets, fonts and images it
+    loaded), taken with the DOM so that `replay --render` can draw the stored DOM as it was seen, offline.
+    None when the browser cannot give it (not Chromium, page gone)."""
+    try:
+        cdp = page.context.new_cdp_session(page)
+        try:
+            mhtml: str = cdp.send("Page.captureSnapshot", {"format": "mhtml"})["data"]
+        finally:
+            cdp.detach()
+    except PlaywrightError:
+        return None
+    return mhtml.encode("utf-8", "surrogateescape")
 
 
 def _screenshot(page: Page) -> bytes | None:
