@@ -201,6 +201,7 @@ class CaptureResult(_Record):
     screenshot: bytes | None = None
     network: list[NetworkRecord] = Field(default_factory=list)
     trace: bytes | None = None  # a Playwright trace zip (`playwright show-trace`), kept per the trace mode
+    page_archive: bytes | None = None  # MHTML of the page with its stylesheets, fonts and images (offline render)
     error: str | None = None
     warnings: list[str] = Field(default_factory=list)
     answer_seconds: float | None = None  # from submitting the prompt to the answer being complete

@@ -6,11 +6,17 @@ with the network off).
 
 from __future__ import annotations
 
+import email
+import email.policy
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from html import escape, unescape
 from pathlib import Path
+from urllib.parse import urljoin
 
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, Route
 
 from citewatch.errors import CitewatchError, ConfigError
 from citewatch.extract import extract_snapshot
@@ -104,13 +110,19 @@ OFFLINE_ARGS = (
 )
 
 
-def render(store: Store, capture_id: int, output: Path) -> Path:
-    """Open a stored snapshot offline (JavaScript off, every request aborted) and save a screenshot."""
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    path: Path
+    styled: bool  # False: the capture kept no page archive (taken before archives were kept), drawn unstyled
+
+
+def render(store: Store, capture_id: int, output: Path) -> Rendered:
+    """Draw a stored snapshot offline (JavaScript off, nothing reached) and save a screenshot."""
+    record = store.get_capture(capture_id)
     snapshot = store.load_snapshot(capture_id)
-    html = snapshot.html if isinstance(snapshot.html, str) else snapshot.html.decode("utf-8", "replace")
+    archive = store.artifact_bytes(record.artifacts["page_archive"]) if "page_archive" in record.artifacts else None
     with open_browser(BrowserOptions(extra_args=OFFLINE_ARGS)) as session, session.page(javascript=False) as page:
-        page.route("**/*", lambda route: route.abort())
-        page.set_content(html, wait_until="load")
+        styled = draw(page, snapshot.html, archive)
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(output), full_page=True)
@@ -118,4 +130,59 @@ def render(store: Store, capture_id: int, output: Path) -> Path:
             raise ConfigError(f"cannot write {output}: {exc.strerror or exc}") from exc
         except PlaywrightError as exc:
             raise ConfigError(f"cannot write {output}: {str(exc).strip().splitlines()[0]}") from exc
-    return output
+    return Rendered(output, styled=styled)
+
+
+def draw(page: Page, dom: str | bytes, archive: bytes | None) -> bool:
+    """Load the stored DOM into `page` as content, with the stylesheets, fonts and images of the capture's page
+    archive (an MHTML taken with the DOM); True when the archive gave any.
+
+    Each subresource request is answered from the archive, in-process; everything else, any document (a frame,
+    a refresh) included, is aborted. Without an archive every request is aborted and the page is unstyled.
+    """
+    html = dom if isinstance(dom, str) else dom.decode("utf-8", "replace")
+    base, resources = archived_resources(archive) if archive is not None else (None, {})
+    if base is not None:
+        html = _with_base(html, base)
+
+    def answer(route: Route) -> None:
+        found = None if route.request.resource_type == "document" else resources.get(route.request.url)
+        if found is None:
+            route.abort()
+        else:  # a font fetched from another origin needs CORS to be used; the document's origin is opaque
+            route.fulfill(status=200, body=found[1], headers={"content-type": found[0], **_ANY_ORIGIN})
+
+    page.route("**/*", answer)
+    page.set_content(html, wait_until="load")
+    return bool(resources)
+
+
+_ANY_ORIGIN = {"access-control-allow-origin": "*"}
+_HEAD = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
+_BASE_HREF = re.compile(r"""<base\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
+
+
+def archived_resources(mhtml: bytes) -> tuple[str | None, dict[str, tuple[str, bytes]]]:
+    """The page's URL and its subresources (URL -> media type, bytes) out of an MHTML (RFC 2557, read with the
+    standard library's MIME parser); the page itself and its frames are left out."""
+    archive = email.message_from_bytes(mhtml, policy=email.policy.compat32)
+    resources: dict[str, tuple[str, bytes]] = {}
+    for part in archive.walk():
+        location, body = part.get("Content-Location"), part.get_payload(decode=True)
+        if part.is_multipart() or not location or not isinstance(body, bytes) or part.get_content_type() == "text/html":
+            continue
+        resources.setdefault(str(location), (part.get_content_type(), body))
+    page_url = archive.get("Snapshot-Content-Location")
+    return (str(page_url) if page_url else None), resources
+
+
+def _with_base(html: str, page_url: str) -> str:
+    """The stored DOM with its relative URLs resolving where they did when captured (`set_content` would resolve
+    them against about:blank); a base the page had itself still applies, resolved against the page's URL."""
+    own = _BASE_HREF.search(html)
+    if own is not None:
+        page_url = urljoin(page_url, unescape(next(group for group in own.groups() if group is not None)))
+    head = _HEAD.search(html)
+    if head is None:
+        return html
+    return f'{html[: head.end()]}<base href="{escape(page_url)}">{html[head.end() :]}'

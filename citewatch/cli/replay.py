@@ -40,7 +40,10 @@ def replay_command(
         if render_to is not None:
             if capture is None:
                 raise ConfigError("--render needs --capture ID")
-            console.print(f"rendered capture {capture} offline to {render(store, capture, render_to)}")
+            rendered = render(store, capture, render_to)
+            console.print(f"rendered capture {capture} offline to {rendered.path}")
+            if not rendered.styled:
+                console.print("note: this capture kept no stylesheets, so the render is unstyled")
             return
         ids = [capture] if capture is not None else [c.id for c in store.list_captures(engine=engine)]
         changes = list(track(replay(store, ids), total=len(ids), description="replaying", console=console))

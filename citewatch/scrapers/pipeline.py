@@ -1,7 +1,7 @@
 """One capture attempt, in a fixed order of steps; whatever happens, what the page showed is kept.
 
 open page -> dismiss consent -> detect walls -> submit -> wait for the answer -> mark placeholders and citations ->
-screenshot -> expand sources -> mark sources -> save DOM and network payloads.
+screenshot -> expand sources -> mark sources -> save DOM, page archive (MHTML) and network payloads.
 
 The screenshot is the evidence an analyst pastes, so it shows the answer as the reader saw it: it is taken
 before sources are opened (a tab, a dialog or a panel that covers the answer, such as Perplexity's Links tab).
@@ -27,6 +27,8 @@ from citewatch.scrapers import steps
 from citewatch.scrapers.base import ChatScraper, Target
 from citewatch.scrapers.browser import BrowserSession
 from citewatch.scrapers.tracing import Tracer
+
+MAX_ARCHIVE_BYTES = 25 * 1024 * 1024  # a trace's cap; answer pages measured 24 kB (replicas) to 1.4 MB (real SERPs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,7 @@ def capture_once(
             status = error.status
         with clock.step("artifacts"):
             html, screenshot = artifacts(page, shots[0] if shots else None)
+            archive, archive_notes = bounded_archive(page_archive(page))
         network = recorder.records()
         trace, trace_notes = tracer.finish(failed=error is not None)
         answer_s = clock.timings.get("answer")
@@ -112,8 +115,9 @@ def capture_once(
                 screenshot=screenshot,
                 network=network,
                 trace=trace,
+                page_archive=archive,
                 error=str(error) if error else None,
-                warnings=trace_notes,
+                warnings=trace_notes + archive_notes,
                 answer_seconds=answer_s if error is None else None,
                 timings=clock.timings,
                 browser_version=session.version,
@@ -170,6 +174,31 @@ def artifacts(page: Page, screenshot: bytes | None = None) -> tuple[str | None, 
     except PlaywrightError:
         html = None
     return html, screenshot if screenshot is not None else _screenshot(page)
+
+
+def page_archive(page: Page) -> bytes | None:
+    """The page as Chromium saves it to one file (MHTML: the DOM with the stylesheets, fonts and images it
+    loaded), taken with the DOM so that `replay --render` can draw the stored DOM as it was seen, offline.
+    None when the browser cannot give it (not Chromium, page gone)."""
+    try:
+        cdp = page.context.new_cdp_session(page)
+        try:
+            mhtml: str = cdp.send("Page.captureSnapshot", {"format": "mhtml"})["data"]
+        finally:
+            cdp.detach()
+    except PlaywrightError:
+        return None
+    return mhtml.encode("utf-8", "replace")  # 7-bit already: Chromium encodes every part (quoted-printable, base64)
+
+
+def bounded_archive(archive: bytes | None, max_bytes: int = MAX_ARCHIVE_BYTES) -> tuple[bytes | None, list[str]]:
+    """The archive unless it is over the cap (a page of large images), which a warning says."""
+    if archive is None or len(archive) <= max_bytes:
+        return archive, []
+    return None, [
+        f"page archive of {len(archive) / 1e6:.1f} MB not kept: over the {max_bytes / 1e6:.1f} MB cap "
+        "(replay --render draws this capture unstyled)"
+    ]
 
 
 def _screenshot(page: Page) -> bytes | None:

@@ -57,8 +57,11 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         },
     ),
     "capture_artifacts": (
-        "Which artifact plays which role (dom, screenshot, network) for a capture.",
-        {"role": "dom (the rendered page), screenshot or network", "artifact_sha256": "the artifact"},
+        "Which artifact plays which role (dom, screenshot, network, trace, page_archive) for a capture.",
+        {
+            "role": "dom (the rendered page), screenshot, network, trace or page_archive (MHTML for offline rendering)",
+            "artifact_sha256": "the artifact",
+        },
     ),
     "extractions": (
         "One reading of a capture by one extractor version; a capture may have several (replays): the newest "

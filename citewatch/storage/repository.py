@@ -43,6 +43,7 @@ ROLES = {
     "screenshot": "image/png",
     "network": "application/json",
     "trace": "application/zip",  # a Playwright trace: `playwright show-trace` opens it
+    "page_archive": "multipart/related",  # MHTML: what renders the DOM offline as it was seen (a browser opens it)
 }
 
 
@@ -176,6 +177,8 @@ class Store:
             blobs["screenshot"] = result.screenshot
         if result.trace is not None:
             blobs["trace"] = result.trace
+        if result.page_archive is not None:
+            blobs["page_archive"] = result.page_archive
         if result.network:
             blobs["network"] = json.dumps([n.model_dump(mode="json") for n in result.network]).encode()
         with self._session() as session:

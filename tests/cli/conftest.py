@@ -30,6 +30,7 @@ def store_capture() -> Callable[..., int]:
         prompt: str = "p",
         url: str | None = None,
         error: str | None = None,
+        page_archive: bytes | None = None,
     ) -> int:
         now = datetime.now(UTC)
         with Store.open(db_url) as opened:
@@ -43,6 +44,7 @@ def store_capture() -> Callable[..., int]:
                 html=html,
                 url=url,
                 error=error,
+                page_archive=page_archive,
             )
             opened.finish_capture(capture_id, result)
             if extraction is not None:

@@ -59,8 +59,9 @@ def listener() -> Iterator[tuple[int, list[object]]]:
     server.close()
 
 
+@pytest.mark.parametrize("archived", [False, True], ids=["dom only", "with its page archive"])
 def test_render_opens_no_connection_whatever_the_page_asks(
-    cli, db_url: str, tmp_path: Path, listener, store_capture
+    cli, db_url: str, tmp_path: Path, listener, store_capture, archived: bool
 ) -> None:
     port, accepted = listener
     for host in ("127.0.0.1", "localhost"):
@@ -76,12 +77,37 @@ def test_render_opens_no_connection_whatever_the_page_asks(
         f'<iframe src="{at}/frame"></iframe><iframe src="http://localhost:{port}/frame"></iframe>'
         f'<img src="{at}/i.png"><video src="{at}/v.mp4" autoplay></video><object data="{at}/o"></object></body></html>'
     )
-    capture_id = store_capture(db_url, html=html, url="https://www.perplexity.ai/search/x")
+    archive = _archive(at, html) if archived else None
+    capture_id = store_capture(db_url, html=html, url="https://www.perplexity.ai/search/x", page_archive=archive)
     done = cli("replay", "--capture", str(capture_id), "--render", str(tmp_path / "shot.png"))
     assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "shot.png").read_bytes().startswith(b"\x89PNG")
+    assert ("kept no stylesheets" in done.stdout) is not archived, done.stdout
     time.sleep(1)
     assert len(accepted) == heard, "the render connected to the page's hosts"
+
+
+def _archive(at: str, html: str) -> bytes:
+    """An MHTML as Chromium writes one: the page, a frame document, and a stylesheet that asks for more (an
+    import, a font, an image) than the archive holds; the stylesheet is answered from it, nothing else."""
+    parts = [
+        ("text/html", f"{at}/page", html),
+        ("text/html", f"{at}/frame", "<p>a frame</p>"),
+        (
+            "text/css",
+            f"{at}/a.css",
+            f'@import url("{at}/more.css"); @font-face {{ font-family: F; src: url("{at}/f.woff2"); }}'
+            f' body {{ font-family: F; background: url("{at}/bg.png"); }}',
+        ),
+    ]
+    body = "".join(
+        f"--B\r\nContent-Type: {kind}\r\nContent-Location: {url}\r\n\r\n{text}\r\n" for kind, url, text in parts
+    )
+    head = (
+        f"From: <Saved by Blink>\r\nSnapshot-Content-Location: {at}/page\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/related; type="text/html"; boundary="B"\r\n\r\n'
+    )
+    return (head + body + "--B--\r\n").encode()
 
 
 @pytest.mark.parametrize(

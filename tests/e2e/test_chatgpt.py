@@ -133,7 +133,7 @@ def test_normal_answer_with_pills_queries_and_uncited_results(store, capture, ch
     # "/search " turned the Search pill on and left the prompt itself as it was typed.
     assert dom.xpath("string(//*[@data-message-author-role='user'])").strip() == PROMPT
     record = store.get_capture(summary.capture_id)
-    assert set(record.artifacts) == {"dom", "screenshot", "network"}
+    assert set(record.artifacts) == {"dom", "screenshot", "network", "page_archive"}
     assert record.account == "anonymous"  # no saved session
     assert re.search(r"/c/[0-9a-f-]{36}$", record.url)  # the conversation's own URL
     assert store.latest_extraction(summary.capture_id) == extraction

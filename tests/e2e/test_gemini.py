@@ -73,7 +73,7 @@ def test_normal_answer_opens_every_chip_and_the_sources_dialog(store, capture, r
     assert [el.tag for el in marked] == ["source-inline-chip"] * 6 + ["sources-list"]
     assert json.loads(marked[0].get("data-cw-group-urls"))[1]["url"] == "https://www.epa.gov/recycle/composting-home"
     record = store.get_capture(summary.capture_id)
-    assert set(record.artifacts) == {"dom", "screenshot", "network"}
+    assert set(record.artifacts) == {"dom", "screenshot", "network", "page_archive"}
     assert record.url.split("/app/")[1]  # the conversation's own URL
     network = store.load_snapshot(summary.capture_id).network
     assert any("StreamGenerate" in n.url and '"done": true' in n.body for n in network)

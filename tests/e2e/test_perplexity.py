@@ -48,7 +48,7 @@ def test_normal_answer_is_stored_and_extracted(store, capture, replica) -> None:
     }
     assert not [w for w in extraction.warnings if w.startswith("engine_changed")]
     record = store.get_capture(summary.capture_id)
-    assert set(record.artifacts) == {"dom", "screenshot", "network"}
+    assert set(record.artifacts) == {"dom", "screenshot", "network", "page_archive"}
     assert record.answer_seconds and record.answer_seconds > 0
     snapshot = store.load_snapshot(summary.capture_id)
     assert any("/rest/sse/perplexity_ask" in n.url and "COMPLETED" in n.body for n in snapshot.network)
