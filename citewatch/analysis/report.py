@@ -37,6 +37,7 @@ from sqlalchemy import text
 
 from citewatch.analysis import metrics
 from citewatch.analysis.brands import BrandMention, BrandSet, Memo, mentions_in, named_brands
+from citewatch.analysis.run_sets import Parts
 from citewatch.analysis.runs import RunValues, run_values
 from citewatch.models import Extraction
 from citewatch.storage import run_lists
@@ -828,13 +829,13 @@ def lean_values(
     answer: Sequence[Any] = (),
 ) -> RunValues:
     """The RunValues of one run from its lists aggregated in SQL (`cited_lists`): U_r, D_r, S_r and the organic
-    results as `run_lists` works them out; no GEO sentences. With a brand set's `memo`, `answer` is what
+    results as `run_sets` defines them; no GEO sentences. With a brand set's `memo`, `answer` is what
     `answer_parts` read (text, blocks, highlighted names), the citation lists carry their placements, and B_r and
     the mentions are `match_mentions` of the same parts, without validating the whole stored record."""
     citation_rows = _split(citations)
     shown = [(row[1], row[2], row[3] == "1") for row in _split(sources)]
-    targets = run_lists.cited_targets([(row[1], row[2]) for row in citation_rows], shown)
-    lists = run_lists.run_lists(targets, shown, [row[1] for row in _split(organic)])
+    parts = Parts([(row[1], row[2]) for row in citation_rows], shown, [row[1] for row in _split(organic)])
+    targets, lists = parts.targets(), parts.sets()
     mentions: list[BrandMention] = []
     cited: frozenset[str] = frozenset()
     if memo is not None:
