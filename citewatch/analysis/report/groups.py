@@ -23,7 +23,7 @@ from citewatch.analysis.report.measures import (
     pawc_scores,
     repeatability,
     retrieved_sets,
-    runs_needed_for,
+    section,
     with_share_ci,
 )
 from citewatch.analysis.report.reading import iter_runs
@@ -82,27 +82,21 @@ def summarise_group(
             brands,
             intervals if resamples else None,
         )
-    shown = [d.rate for d in domain_rows[:top]] + [b.mention_rate for b in brand_rows or []]
-    return Section(
-        engine=engine,
-        prompt=prompt,
-        runs=len(runs),
+    return section(
+        engine,
+        prompt,
         prompts=1,
-        first=runs[0].started_at if runs else None,
-        last=runs[-1].started_at if runs else None,
-        domains=domain_rows,
-        urls=url_rows,
-        domains_cited=domains_cited,
-        urls_cited=urls_cited,
-        domain_repeatability=repeatability(domains, days),
-        url_repeatability=repeatability(urls, days, ranks=False, pairwise_mean=False),
-        retrieved_vs_cited=None if sources is None else metrics.cited_given_retrieved(sources, [set(u) for u in urls]),
-        serp_overlap=metrics.wilson_interval(sum(p.k for p in serp), serp_n) if serp_n else None,
-        serp_runs=len(serp),
-        runs_needed=runs_needed_for(shown, options.margin),
-        margin=options.margin,
-        brands=brand_rows,
-        brand_repeatability=brand_repeatability([r.values.brands for r in runs], days) if brands is not None else None,
+        times=[r.started_at for r in runs],
+        items=(domain_rows, domains_cited, url_rows, urls_cited),
+        cited_given=(sources, urls),
+        serp=(sum(p.k for p in serp), serp_n, len(serp)),
+        repeats=(
+            repeatability(domains, days),
+            repeatability(urls, days, ranks=False, pairwise_mean=False),
+            brand_repeatability([r.values.brands for r in runs], days) if brands is not None else None,
+        ),
+        brand_rows=brand_rows,
+        options=options,
     )
 
 
@@ -167,7 +161,7 @@ class _EngineRollup:
         self.prompt_lists.append(([r.values.cited_domains for r in runs], [r.values.brands for r in runs]))
 
     def finish(self, brands: BrandSet | None, options: Options) -> Section:
-        resamples, top, margin = options.resamples, options.top, options.margin
+        resamples, top = options.resamples, options.top
         runs = self.runs
         domains = [r.domains for r in runs]
         urls = [r.urls for r in runs]
@@ -190,33 +184,25 @@ class _EngineRollup:
                 brands,
                 functools.partial(self._sov_intervals, resamples=resamples) if bootstrap else None,
             )
-        shown = [d.rate for d in domain_rows[:top]] + [b.mention_rate for b in brand_rows or []]
 
         def mean_of(name: str) -> Repeatability | None:
             return mean_repeatability([r for g in self.groups if (r := getattr(g, name)) is not None])
 
-        return Section(
-            engine=self.engine,
-            prompt=None,
-            runs=len(runs),
+        return section(
+            self.engine,
+            None,
             prompts=len(self.groups),
-            first=min((r.started_at for r in runs), default=None),
-            last=max((r.started_at for r in runs), default=None),
-            domains=domain_rows,
-            urls=url_rows,
-            domains_cited=domains_cited,
-            urls_cited=urls_cited,
-            domain_repeatability=mean_of("domain_repeatability"),
-            url_repeatability=mean_of("url_repeatability"),
-            retrieved_vs_cited=(
-                None if sources is None else metrics.cited_given_retrieved(sources, [set(u) for u in urls])
+            times=[r.started_at for r in runs],
+            items=(domain_rows, domains_cited, url_rows, urls_cited),
+            cited_given=(sources, urls),
+            serp=(self.serp_k, self.serp_n, self.serp_runs),
+            repeats=(
+                mean_of("domain_repeatability"),
+                mean_of("url_repeatability"),
+                mean_of("brand_repeatability") if brands is not None else None,
             ),
-            serp_overlap=metrics.wilson_interval(self.serp_k, self.serp_n) if self.serp_n else None,
-            serp_runs=self.serp_runs,
-            runs_needed=runs_needed_for(shown, margin),
-            margin=margin,
-            brands=brand_rows,
-            brand_repeatability=mean_of("brand_repeatability") if brands is not None else None,
+            brand_rows=brand_rows,
+            options=options,
         )
 
     def _share_interval(self, domain: str, resamples: int) -> Interval | None:

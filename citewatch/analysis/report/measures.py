@@ -9,11 +9,12 @@ import functools
 import random
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from itertools import chain, pairwise
 
 from citewatch.analysis import metrics
 from citewatch.analysis.brands import BrandSet
-from citewatch.analysis.report.results import BrandRow, Interval, ItemRow, Repeatability, Run
+from citewatch.analysis.report.results import BrandRow, Interval, ItemRow, Options, Repeatability, Run, Section
 
 # Mean pairwise Jaccard costs C(n, 2) comparisons: above this many runs it is estimated on a seeded random
 # sample of runs (the report says so), which keeps a year of hourly runs to a few milliseconds.
@@ -231,4 +232,49 @@ def with_share_ci(row: ItemRow, interval: tuple[float, float] | None) -> ItemRow
         pawc=row.pawc,
         retrieved=row.retrieved,
         cited_given_retrieved=row.cited_given_retrieved,
+    )
+
+
+def section(
+    engine: str,
+    prompt: str | None,
+    *,
+    prompts: int,
+    times: Sequence[datetime],
+    items: tuple[list[ItemRow], int, list[ItemRow], int],
+    cited_given: tuple[Sequence[frozenset[str]] | None, Sequence[Sequence[str]]],
+    serp: tuple[int, int, int],
+    repeats: tuple[Repeatability | None, Repeatability | None, Repeatability | None],
+    brand_rows: list[BrandRow] | None,
+    options: Options,
+) -> Section:
+    """The one place a `Section` is put together, for a group (`prompt`) or an engine roll-up (None).
+
+    `items` are the domain rows, distinct domains, URL rows and distinct URLs; `cited_given` the runs' retrieved
+    sets (None where the engine shows none) and cited URL lists; `serp` the pooled organic overlap (k, n) and the
+    runs with organic results; `repeats` the repeatability of domains, URLs and brands."""
+    domain_rows, domains_cited, url_rows, urls_cited = items
+    sources, urls = cited_given
+    serp_k, serp_n, serp_runs = serp
+    shown = [d.rate for d in domain_rows[: options.top]] + [b.mention_rate for b in brand_rows or []]
+    return Section(
+        engine=engine,
+        prompt=prompt,
+        runs=len(times),
+        prompts=prompts,
+        first=min(times, default=None),
+        last=max(times, default=None),
+        domains=domain_rows,
+        urls=url_rows,
+        domains_cited=domains_cited,
+        urls_cited=urls_cited,
+        domain_repeatability=repeats[0],
+        url_repeatability=repeats[1],
+        retrieved_vs_cited=None if sources is None else metrics.cited_given_retrieved(sources, [set(u) for u in urls]),
+        serp_overlap=metrics.wilson_interval(serp_k, serp_n) if serp_n else None,
+        serp_runs=serp_runs,
+        runs_needed=runs_needed_for(shown, options.margin),
+        margin=options.margin,
+        brands=brand_rows,
+        brand_repeatability=repeats[2],
     )
