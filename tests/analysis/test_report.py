@@ -24,7 +24,6 @@ import pytest
 
 from citewatch.analysis import metrics
 from citewatch.analysis.brands import brands_from_table
-from citewatch.analysis.html_report import render_html
 from citewatch.analysis.report import (
     Options,
     build_report,
@@ -34,6 +33,7 @@ from citewatch.analysis.report import (
 )
 from citewatch.analysis.report import parallel as report_parallel
 from citewatch.analysis.report.reading import _read_ahead
+from citewatch.analysis.report.render_html import render_html
 from citewatch.analysis.runs import run_values
 from citewatch.cli.report import csv_text, parse_since
 from citewatch.errors import ConfigError
