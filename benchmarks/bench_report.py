@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, insert, text
 
+from citewatch.analysis.run_sets import json_parts
 from citewatch.storage import Store, run_lists
 from citewatch.storage import tables as t
 
@@ -209,7 +210,7 @@ def generate(url: str, captures: int, prompts: int, seed: int = 0) -> None:
                             "data": data,
                         }
                     )
-                    rows[t.RunListsRow].append(run_lists.row(capture_id, run_lists.from_json(data)))
+                    rows[t.RunListsRow].append(run_lists.row(capture_id, json_parts(data).sets()))
                     for table, items, key in (
                         (t.CitationRow, citations, "citation"),
                         (t.SourceRow, sources, "source"),

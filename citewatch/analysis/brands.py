@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from citewatch.analysis.run_sets import extraction_parts
 from citewatch.analysis.sentences import Placed, citations_by_sentence, sentence_of, sentence_spans
 from citewatch.errors import ConfigError
 from citewatch.models import BlockKind, Extraction
@@ -144,7 +145,7 @@ class Memo:
         return found
 
     def cited(self, cited: Iterable[tuple[str, str | None]]) -> frozenset[str]:
-        """The brands one of whose domains the answer cites, given its `cited_targets`."""
+        """The brands one of whose domains the answer cites, given its `run_sets.cited_targets`."""
         names: set[str] = set()
         for url, domain in cited:
             names.update(self.owners(url, domain))
@@ -373,15 +374,8 @@ class Highlight(Protocol):
     def list_rank(self) -> int | None: ...
 
 
-def cited_targets(extraction: Extraction) -> list[tuple[str, str | None]]:
-    """(URL, domain) of every citation in reading order, then of every source the engine marks cited."""
-    targets = [(c.canonical_url or c.url, c.domain) for c in extraction.citations]
-    targets += [(s.canonical_url or s.url, s.domain) for s in extraction.sources if s.cited]
-    return [(url, domain) for url, domain in targets if url]
-
-
 def cited_brands(cited: Iterable[tuple[str, str | None]], brands: BrandSet) -> frozenset[str]:
-    """The brands one of whose domains the answer cites, given its `cited_targets`."""
+    """The brands one of whose domains the answer cites, given its `run_sets.cited_targets`."""
     return brands.memo().cited(cited)
 
 
@@ -472,7 +466,7 @@ def match_mentions(extraction: Extraction, brands: BrandSet) -> list[BrandMentio
         extraction.answer.blocks,
         extraction.citations,
         extraction.mentions,
-        memo.cited(cited_targets(extraction)),
+        memo.cited(extraction_parts(extraction).targets()),
         memo,
     )
 
@@ -486,7 +480,7 @@ def mentions_in(
     memo: Memo,
 ) -> list[BrandMention]:
     """`match_mentions` from the parts of an extraction it reads (`cited` are the brands whose sites it cites,
-    `memo.cited` of its `cited_targets`; `memo` is the brand set's), so that a report can pass what it read
+    `memo.cited` of its `run_sets.cited_targets`; `memo` is the brand set's), so that a report can pass what it read
     from the row tables without rebuilding a whole `Extraction`."""
     scan = memo.scan(text, blocks)
     if not scan.hits:

@@ -13,10 +13,10 @@ from citewatch.analysis.brands import (
     BrandMention,
     BrandSet,
     cited_brands,
-    cited_targets,
     match_mentions,
     named_brands,
 )
+from citewatch.analysis.run_sets import extraction_parts
 from citewatch.analysis.sentences import citations_by_sentence, sentence_spans, word_count
 from citewatch.models import Extraction
 
@@ -26,11 +26,11 @@ class RunValues:
     brands: tuple[str, ...]  # B_r: tracked brands named, in order of first mention, absence contexts left out
     mentions: tuple[BrandMention, ...]  # every mention, negative ones included (flagged)
     cited_brands: frozenset[str]  # brands whose own domains the answer cites (the "cited" of the cross-tab)
-    cited_urls: tuple[str, ...]  # U_r: distinct cited URLs (canonical), in order of first citation
-    cited_domains: tuple[str, ...]  # D_r: their registrable domains, distinct, in the same order
-    sources: frozenset[str]  # S_r: every URL shown or retrieved as a source, cited or not, and every cited URL
+    cited_urls: tuple[str, ...]  # U_r, D_r, S_r and the organic results as `run_sets` defines them
+    cited_domains: tuple[str, ...]
+    sources: frozenset[str]
     sentences: tuple[tuple[int, tuple[str, ...]], ...]  # GEO input: (words, cited URLs) per sentence
-    organic_urls: tuple[str, ...]  # organic results on the same page (canonical), in position order
+    organic_urls: tuple[str, ...]
 
     def first_band(self, brand: str) -> Band | None:
         """Band of the brand's first mention outside absence contexts (Scrunch's position), None if not named."""
@@ -61,16 +61,15 @@ def _geo_sentences(extraction: Extraction) -> tuple[tuple[int, tuple[str, ...]],
 def run_values(extraction: Extraction, brands: BrandSet | None = None, *, include_negative: bool = False) -> RunValues:
     """The per-run values of one extraction. `include_negative` counts absence-context mentions in B_r too."""
     mentions = match_mentions(extraction, brands) if brands is not None else []
-    cited = cited_targets(extraction)
-    urls = tuple(dict.fromkeys(url for url, _ in cited))
-    shown = {url for s in extraction.sources if (url := s.canonical_url or s.url)}
+    parts = extraction_parts(extraction)
+    cited, sets = parts.targets(), parts.sets()
     return RunValues(
         brands=tuple(named_brands(mentions, include_negative=include_negative)),
         mentions=tuple(mentions),
         cited_brands=cited_brands(cited, brands) if brands is not None else frozenset(),
-        cited_urls=urls,
-        cited_domains=tuple(dict.fromkeys(domain for _, domain in cited if domain)),
-        sources=frozenset(shown | set(urls)),
+        cited_urls=sets.cited_urls,
+        cited_domains=sets.cited_domains,
+        sources=frozenset(sets.sources),
         sentences=_geo_sentences(extraction),
-        organic_urls=tuple(r.canonical_url for r in sorted(extraction.organic_results, key=lambda r: r.position)),
+        organic_urls=sets.organic_urls,
     )

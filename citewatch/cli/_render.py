@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from citewatch.analysis import metrics
+from citewatch.analysis.run_sets import extraction_sets
 from citewatch.models import Citation, Extraction
 
 console = Console(highlight=False)
@@ -154,8 +155,9 @@ def domain_frequency_table(extractions: Sequence[Extraction]) -> Table:
 
 
 def stability_line(extractions: list[Extraction]) -> str:
-    """How alike the cited domains were across repeated runs of one prompt."""
-    domains = [frozenset(c.domain for c in e.citations if c.domain) for e in extractions]
+    """How alike the cited domains D_r were across repeated runs of one prompt: the numbers `citewatch report`
+    gives for the same runs (mean pairwise Jaccard, change rate)."""
+    domains = [frozenset(extraction_sets(e).cited_domains) for e in extractions]
     pairwise, change = metrics.mean_pairwise_jaccard(domains), metrics.change_rate(domains)
     if pairwise is None or change is None:
         return f"Stability: {len(domains)} answered run(s), at least two are needed to compare runs"

@@ -27,6 +27,7 @@ from sqlalchemy import CursorResult, Engine, delete, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from citewatch.analysis.run_sets import json_parts
 from citewatch.config import get_settings
 from citewatch.errors import StorageError
 from citewatch.models import CaptureResult, CaptureStatus, Extraction, NetworkRecord, Snapshot
@@ -227,7 +228,7 @@ class Store:
             session.add(row)
             session.flush()
             session.add_all(_rows(row.id, data))
-            session.add(t.RunListsRow(**run_lists.row(row.id, run_lists.from_json(data))))
+            session.add(t.RunListsRow(**run_lists.row(row.id, json_parts(data).sets())))
             return row.id
 
     # --- job claims ----------------------------------------------------------------------------------

@@ -23,17 +23,17 @@ from pathlib import Path
 import pytest
 
 from citewatch.analysis import metrics
-from citewatch.analysis import report as report_module
 from citewatch.analysis.brands import brands_from_table
-from citewatch.analysis.html_report import render_html
 from citewatch.analysis.report import (
     Options,
-    _read_ahead,
     build_report,
     lean_values,
     repeatability,
     stored_values,
 )
+from citewatch.analysis.report import parallel as report_parallel
+from citewatch.analysis.report.reading import _read_ahead
+from citewatch.analysis.report.render_html import render_html
 from citewatch.analysis.runs import run_values
 from citewatch.cli.report import csv_text, parse_since
 from citewatch.errors import ConfigError
@@ -334,12 +334,12 @@ def test_outputs_are_consistent(store: Store) -> None:
 def test_engines_built_in_forked_processes_give_the_same_report(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     pools: list[int] = []
 
-    class RecordingPool(report_module.ProcessPoolExecutor):
+    class RecordingPool(report_parallel.ProcessPoolExecutor):
         def __init__(self, workers: int, **kwargs: object) -> None:
             pools.append(workers)
             super().__init__(workers, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(report_module, "ProcessPoolExecutor", RecordingPool)
+    monkeypatch.setattr(report_parallel, "ProcessPoolExecutor", RecordingPool)
     options = {"resamples": 50, "heatmaps": True, "geo": True}
     serial = build_report(store, RunFilter(), BRANDS, Options(workers=1, **options))
     assert pools == []

@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from citewatch.analysis.brands import brands_from_table
-from citewatch.analysis.html_report import CSP, render_html
 from citewatch.analysis.report import Options, build_report
+from citewatch.analysis.report.render_html import CSP, render_html
 from citewatch.models import CaptureResult, CaptureStatus, Citation, CitationKind, Extraction
 from citewatch.storage import Store
 from citewatch.storage.queries import RunFilter

@@ -3,19 +3,24 @@
 Revision ID: 0001
 Revises:
 Create Date: 2026-11-22 12:06:23.218938
+
+Self-contained: the column types are written out as `storage.types` rendered them when this was written
+(`AwareDateTime` is a DateTime with time zone, `JsonField` JSONB on PostgreSQL and JSON elsewhere), so later
+changes to the package cannot change the schema this creates.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
-import citewatch.storage.types
+from sqlalchemy.dialects import postgresql
 
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
+
+JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
 def upgrade() -> None:
@@ -43,10 +48,10 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("label", sa.String(length=300), nullable=True),
         sa.Column("campaign", sa.String(length=200), nullable=True),
-        sa.Column("started_at", citewatch.storage.types.AwareDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", citewatch.storage.types.AwareDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("status", sa.String(length=32), nullable=False),
-        sa.Column("meta", citewatch.storage.types.JsonField(), nullable=False),
+        sa.Column("meta", JSON, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_runs")),
     )
     with op.batch_alter_table("runs", schema=None) as batch_op:
@@ -65,12 +70,12 @@ def upgrade() -> None:
         sa.Column("locale", sa.String(length=40), nullable=True),
         sa.Column("account", sa.String(length=40), nullable=True),
         sa.Column("browser_version", sa.String(length=80), nullable=True),
-        sa.Column("started_at", citewatch.storage.types.AwareDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", citewatch.storage.types.AwareDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("answer_seconds", sa.Float(), nullable=True),
-        sa.Column("timings", citewatch.storage.types.JsonField(), nullable=False),
+        sa.Column("timings", JSON, nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
-        sa.Column("warnings", citewatch.storage.types.JsonField(), nullable=False),
+        sa.Column("warnings", JSON, nullable=False),
         sa.ForeignKeyConstraint(["prompt_id"], ["prompts.id"], name=op.f("fk_captures_prompt_id_prompts")),
         sa.ForeignKeyConstraint(["run_id"], ["runs.id"], name=op.f("fk_captures_run_id_runs")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_captures")),
@@ -101,10 +106,10 @@ def upgrade() -> None:
         sa.Column("capture_id", sa.Integer(), nullable=False),
         sa.Column("extractor_version", sa.String(length=60), nullable=False),
         sa.Column("status", sa.String(length=32), nullable=False),
-        sa.Column("created_at", citewatch.storage.types.AwareDateTime(timezone=True), nullable=False),
-        sa.Column("warnings", citewatch.storage.types.JsonField(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("warnings", JSON, nullable=False),
         sa.Column("answer_text", sa.Text(), nullable=False),
-        sa.Column("data", citewatch.storage.types.JsonField(), nullable=False),
+        sa.Column("data", JSON, nullable=False),
         sa.ForeignKeyConstraint(["capture_id"], ["captures.id"], name=op.f("fk_extractions_capture_id_captures")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_extractions")),
     )

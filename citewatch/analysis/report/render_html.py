@@ -10,17 +10,23 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
-from html import escape
 
-from citewatch.analysis.metrics import Proportion, wilson_interval
-from citewatch.analysis.report import HEATMAP_ITEMS, BrandRow, Change, Heatmap, ItemRow, Report, Section
+from citewatch.analysis.metrics import Proportion
+from citewatch.analysis.report.cells import clip, decimals, esc, percent
+from citewatch.analysis.report.html_charts import (
+    answers_interval,
+    citation_chart,
+    day_label,
+    heatmap_chart,
+    legend,
+    line_chart,
+    share_of_voice_chart,
+)
+from citewatch.analysis.report.results import HEATMAP_ITEMS, Change, ItemRow, Report, Section
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
-PALETTE = ("#2563eb", "#ea580c", "#16a34a", "#9333ea", "#dc2626", "#0891b2", "#ca8a04", "#4b5563")
 HEATMAPS = 6  # groups shown as heat maps: those with the most runs
 GROUP_ROWS = 500  # rows of the per-group table before it says how many more there are
-LABEL_W = 180  # room for labels left of a bar chart
 SUMMARY_DOMAINS = 5  # top domains per engine in the summary
 PROMPT_SECTIONS = 100  # prompts with a section of their own (the index lists them all up to GROUP_ROWS)
 CHANGED_DOMAINS = 6  # newly cited / no longer cited domains named per engine
@@ -86,227 +92,12 @@ a { color: #1d4ed8; }
 """
 
 
-def _e(value: object) -> str:
-    return escape(str(value), quote=True)
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
-
-
-def _num(value: float | None, digits: int = 2) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
-
-
-def _clip(text: str, length: int) -> str:
-    return text if len(text) <= length else text[: length - 1] + "…"
-
-
-def _svg(width: int, height: int, body: Iterable[str], label: str) -> str:
-    return (
-        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{_e(label)}">{"".join(body)}</svg>'
-    )
-
-
-def _axis(x0: int, x1: int, y: int) -> list[str]:
-    """A 0–100 % axis along the bottom of a bar chart."""
-    parts = []
-    for tick in (0, 0.25, 0.5, 0.75, 1.0):
-        x = x0 + (x1 - x0) * tick
-        parts.append(f'<line x1="{x:.1f}" y1="8" x2="{x:.1f}" y2="{y}" stroke="#e5e7eb"/>')
-        parts.append(f'<text x="{x:.1f}" y="{y + 14}" text-anchor="middle" class="muted">{tick:.0%}</text>')
-    return parts
-
-
-def citation_chart(section: Section, limit: int = 12) -> str:
-    """Citation rate of the most cited domains, a bar each, with its 95 % Wilson interval as a whisker."""
-    rows: Sequence[ItemRow] = section.domains[:limit]
-    width, bar_h, gap = 500, 16, 8
-    x0, x1 = LABEL_W, width - 70
-    height = 12 + len(rows) * (bar_h + gap) + 24 + NOTE_H
-    parts = _axis(x0, x1, height - 22 - NOTE_H)
-    parts.append(_note(width, height, f"n = {section.runs} runs · bar: share of runs citing · whisker: 95% CI"))
-    for i, row in enumerate(rows):
-        y = 10 + i * (bar_h + gap)
-        scale = x1 - x0
-        bar = max(scale * row.rate.value, 1.0)
-        low, high = x0 + scale * row.rate.low, x0 + scale * row.rate.high
-        mid = y + bar_h / 2
-        parts += [
-            f'<text x="{x0 - 8}" y="{mid + 4:.1f}" text-anchor="end"><title>{_e(row.item)}</title>'
-            f"{_e(_clip(row.item, 24))}</text>",
-            f'<rect x="{x0}" y="{y}" width="{bar:.1f}" height="{bar_h}" rx="2" fill="{PALETTE[0]}" opacity="0.8">'
-            f"<title>{_e(row.item)}: {row.rate.k}/{row.rate.n} runs, 95% CI {row.rate.low:.0%}–{row.rate.high:.0%}"
-            "</title></rect>",
-            f'<line x1="{low:.1f}" y1="{mid:.1f}" x2="{high:.1f}" y2="{mid:.1f}" stroke="#111827" stroke-width="1.5"/>',
-            f'<line x1="{low:.1f}" y1="{y + 3}" x2="{low:.1f}" y2="{y + bar_h - 3}" stroke="#111827"/>',
-            f'<line x1="{high:.1f}" y1="{y + 3}" x2="{high:.1f}" y2="{y + bar_h - 3}" stroke="#111827"/>',
-            f'<text x="{x1 + 8}" y="{mid + 4:.1f}" class="muted">{row.rate.k}/{row.rate.n}</text>',
-        ]
-    return _svg(width, height, parts, f"Citation rate per domain, {section.engine}, n = {section.runs} runs")
-
-
-def share_of_voice_chart(section: Section) -> str:
-    """Both share-of-voice variants of every brand, side by side (bootstrap whiskers when computed)."""
-    brands = section.brands or []
-    width, bar_h, gap = 520, 14, 10
-    x0, x1 = LABEL_W - 60, width - 50
-    height = 12 + len(brands) * (2 * bar_h + gap) + 24 + NOTE_H
-    parts = _axis(x0, x1, height - 22 - NOTE_H)
-    scale = x1 - x0
-    answers = brands[0].answers_naming_any if brands else 0
-    bootstrapped = any(b.sov_mentions_ci95 is not None for b in brands)
-    whiskers = "95% bootstrap CI" if bootstrapped else "95% Wilson CI"
-    parts.append(_note(width, height, f"n = {section.runs} answers, {answers} naming a brand · whisker: {whiskers}"))
-    for i, brand in enumerate(brands):
-        y = 10 + i * (2 * bar_h + gap)
-        label = f"{brand.brand}{' (ours)' if brand.ours else ''}"
-        parts.append(
-            f'<text x="{x0 - 8}" y="{y + bar_h + 4}" text-anchor="end"><title>{_e(label)}</title>'
-            f"{_e(_clip(label, 16))}</text>"
-        )
-        for j, (value, interval, variant) in enumerate(
-            (
-                (brand.sov_mentions, brand.sov_mentions_ci95, "by mentions"),
-                (brand.sov_answers, _answers_interval(brand), "by answers"),
-            )
-        ):
-            top = y + j * bar_h
-            if value is None:  # no answer named a tracked brand: no bar, no share
-                parts.append(f'<text x="{x1 + 6}" y="{top + bar_h - 3}" class="muted small">—</text>')
-                continue
-            parts.append(
-                f'<rect x="{x0}" y="{top}" width="{max(scale * value, 1.0):.1f}" height="{bar_h - 1}" rx="2" '
-                f'fill="{PALETTE[j]}"><title>{_e(label)}: share of voice {variant} {value:.1%}</title></rect>'
-            )
-            if interval is not None:
-                mid = top + bar_h / 2
-                parts.append(
-                    f'<line x1="{x0 + scale * interval[0]:.1f}" y1="{mid:.1f}" x2="{x0 + scale * interval[1]:.1f}" '
-                    f'y2="{mid:.1f}" stroke="#111827"/>'
-                )
-            parts.append(f'<text x="{x1 + 6}" y="{top + bar_h - 3}" class="muted small">{value:.0%}</text>')
-    return _svg(width, height, parts, f"Share of voice per brand, {section.engine}, n = {section.runs} answers")
-
-
-def _answers_interval(brand: BrandRow) -> tuple[float, float] | None:
-    """Share of voice by answers is k answers naming the brand of n naming any: its bootstrap interval when
-    computed, else its Wilson interval (answers taken as independent); None when no answer names any."""
-    if brand.sov_answers_ci95 is not None:
-        return brand.sov_answers_ci95
-    if not brand.answers_naming_any:
-        return None
-    p = wilson_interval(brand.mention_rate.k, brand.answers_naming_any)
-    return p.low, p.high
-
-
-NOTE_H = 16  # room under a chart for the line saying its n and what its whiskers are
-
-
-def _note(width: int, height: int, text: str) -> str:
-    return f'<text x="{width - 4}" y="{height - 4}" text-anchor="end" class="muted small">{_e(text)}</text>'
-
-
-def line_chart(series: Mapping[str, Sequence[tuple[str, float, int]]], label: str, x_title: str) -> str:
-    """One line per engine over shared x labels (run numbers or days); y is a 0–1 similarity averaged over n
-    pairs of consecutive runs at each point (the chart says the range of n)."""
-    xs = sorted({x for points in series.values() for x, _, _ in points}, key=_x_key)
-    width, height, left, right, top, bottom = 560, 230 + NOTE_H, 44, 16, 12, 42 + NOTE_H
-    if not xs:
-        return _svg(
-            width, 40, ['<text x="8" y="24" class="muted">no prompt has two runs yet: nothing to compare</text>'], label
-        )
-    pairs = [n for points in series.values() for _, _, n in points]
-    spread = str(min(pairs)) if min(pairs) == max(pairs) else f"{min(pairs)}–{max(pairs)}"
-    label = f"{label}, n = {spread} pairs of consecutive runs per point"
-    span = max(len(xs) - 1, 1)
-    position = {x: left + (width - left - right) * i / span for i, x in enumerate(xs)}
-    plot_h = height - top - bottom
-    parts = []
-    for tick in (0, 0.25, 0.5, 0.75, 1.0):
-        y = top + plot_h * (1 - tick)
-        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#e5e7eb"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="muted">{tick:.2f}</text>')
-    dates = all(len(x) == 10 and x[4] == "-" for x in xs)  # ISO days: "01-31" under the axis, the year below
-    drawn = -1e9
-    for x in xs:
-        if position[x] - drawn < 48:  # keep tick labels apart
-            continue
-        drawn = position[x]
-        parts.append(
-            f'<text x="{position[x]:.1f}" y="{height - bottom + 16}" text-anchor="middle" class="muted">'
-            f"{_e(x[5:] if dates else x)}</text>"
-        )
-    if dates:
-        x_title = f"{x_title}, {xs[0][:4]}" + (f"–{xs[-1][:4]}" if xs[-1][:4] != xs[0][:4] else "")
-    parts.append(
-        f'<text x="{(left + width - right) / 2:.1f}" y="{height - 6 - NOTE_H}" text-anchor="middle" class="muted">'
-        f"{_e(x_title)}</text>"
-    )
-    parts.append(_note(width, height, f"each point: mean over n = {spread} pairs of consecutive runs"))
-    for index, (engine, points) in enumerate(sorted(series.items())):
-        colour = PALETTE[index % len(PALETTE)]
-        coords = " ".join(f"{position[x]:.1f},{top + plot_h * (1 - v):.1f}" for x, v, _ in points)
-        parts.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"/>')
-        if len(points) == 1:
-            x, v, _ = points[0]
-            parts.append(f'<circle cx="{position[x]:.1f}" cy="{top + plot_h * (1 - v):.1f}" r="3" fill="{colour}"/>')
-        parts.append(f"<title>{_e(engine)}</title>")
-    return _svg(width, height, parts, label)
-
-
-def _x_key(x: str) -> tuple[int, str]:
-    return (int(x), "") if x.isdigit() else (0, x)
-
-
-def _legend(names: Iterable[str]) -> str:
-    items = "".join(
-        f'<span><span class="swatch" style="background:{PALETTE[i % len(PALETTE)]}"></span>{_e(name)}</span>'
-        for i, name in enumerate(names)
-    )
-    return f'<div class="legend">{items}</div>'
-
-
-def heatmap_chart(heatmap: Heatmap) -> str:
-    """Rows: the group's most cited domains; columns: its newest runs, oldest left; a filled cell = cited."""
-    cell, label_w, top = 14, LABEL_W, 8
-    columns = len(heatmap.runs)
-    width = label_w + max(columns * cell, 320) + 10
-    height = top + len(heatmap.domains) * cell + 22
-    parts = []
-    for row, domain in enumerate(heatmap.domains):
-        y = top + row * cell
-        parts.append(
-            f'<text x="{label_w - 8}" y="{y + cell - 3}" text-anchor="end"><title>{_e(domain)}</title>'
-            f"{_e(_clip(domain, 24))}</text>"
-        )
-        for column, cited in enumerate(run[row] for run in heatmap.cells):
-            when = heatmap.runs[column].strftime("%Y-%m-%d %H:%M")
-            fill = PALETTE[0] if cited else "#f3f4f6"
-            parts.append(
-                f'<rect x="{label_w + column * cell}" y="{y}" width="{cell - 2}" height="{cell - 2}" rx="2" '
-                f'fill="{fill}"><title>{_e(domain)} · run {column + 1} ({when}) · '
-                f"{'cited' if cited else 'not cited'}</title></rect>"
-            )
-    if heatmap.runs:
-        y = top + len(heatmap.domains) * cell + 14
-        first, last = _day(heatmap.runs[0]), _day(heatmap.runs[-1])
-        span = first if first == last else f"{first} → {last}"
-        parts.append(f'<text x="{label_w}" y="{y}" class="muted">n = {columns} runs, oldest left: {span}</text>')
-    return _svg(width, height, parts, f"Sources cited per run, {heatmap.engine}, n = {columns} runs")
-
-
-def _day(when: datetime) -> str:
-    return when.strftime("%Y-%m-%d")
-
-
 # ------------------------------------------------------------------------------------------------ tables
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[tuple[str, str]]], wrap: str = "table-wrap") -> str:
     """Cells are (css class, already escaped html)."""
-    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
+    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f'<td class="{c}">{v}</td>' for c, v in row) + "</tr>" for row in rows)
     return f'<div class="{wrap}"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
@@ -316,17 +107,17 @@ def _summary_rows(sections: Iterable[Section]) -> Iterable[Sequence[tuple[str, s
         rep = s.domain_repeatability
         enough = "" if s.enough in (None, True) else " ⚠"
         yield (
-            ("key", _e(s.engine)),
-            ("text", _e(s.prompt if s.prompt is not None else f"{s.prompts} prompts")),
+            ("key", esc(s.engine)),
+            ("text", esc(s.prompt if s.prompt is not None else f"{s.prompts} prompts")),
             ("num", str(s.runs)),
             ("num", str(s.domains_cited)),
-            ("num", _num(rep.mean_pairwise_jaccard if rep else None)),
-            ("num", _pct(rep.change_rate if rep else None)),
-            ("num", _num(rep.persistence_days if rep else None, 1)),
-            ("num", _pct(rep.exact_repeat_set if rep else None)),
-            ("num", _num(rep.rank_rbo if rep else None)),
-            ("num", _pct(s.retrieved_vs_cited.value) if s.retrieved_vs_cited else "—"),
-            ("num", _pct(s.serp_overlap.value) if s.serp_overlap else "—"),
+            ("num", decimals(rep.mean_pairwise_jaccard if rep else None)),
+            ("num", percent(rep.change_rate if rep else None)),
+            ("num", decimals(rep.persistence_days if rep else None, 1)),
+            ("num", percent(rep.exact_repeat_set if rep else None)),
+            ("num", decimals(rep.rank_rbo if rep else None)),
+            ("num", percent(s.retrieved_vs_cited.value) if s.retrieved_vs_cited else "—"),
+            ("num", percent(s.serp_overlap.value) if s.serp_overlap else "—"),
             ("num", f"{s.runs_needed or '—'}{enough}"),
         )
 
@@ -351,11 +142,11 @@ def _domain_rows(rows: Sequence[ItemRow], *, geo: bool) -> Iterable[Sequence[tup
     for r in rows:
         share_ci = "" if r.share_ci95 is None else f" ({r.share_ci95[0]:.1%}–{r.share_ci95[1]:.1%})"
         yield (
-            ("text", _e(r.item)),
+            ("text", esc(r.item)),
             ("num", f"{r.rate.k}/{r.rate.n}"),
             ("num", f"{r.rate.value:.0%} ({r.rate.low:.0%}–{r.rate.high:.0%})"),
             ("num", f"{r.citation_share:.1%}{share_ci}"),
-            *((("num", _num(r.pawc)),) if geo else ()),
+            *((("num", decimals(r.pawc)),) if geo else ()),
         )
 
 
@@ -365,14 +156,14 @@ def _brand_table(section: Section) -> str:
         rate = b.mention_rate
         rows.append(
             (
-                ("text", _e(f"{b.brand}{' (ours)' if b.ours else ''}")),
+                ("text", esc(f"{b.brand}{' (ours)' if b.ours else ''}")),
                 ("num", f"{rate.value:.0%} ({rate.low:.0%}–{rate.high:.0%}), n={rate.n}"),
-                ("num", _pct(b.sov_mentions)),
-                ("num", _pct(b.sov_answers)),
-                ("num", _num(b.average_rank, 1)),
-                ("text", _e(" · ".join(f"{k}: {v}" for k, v in b.rank_histogram.items()))),
-                ("text", _e(" · ".join(f"{k}: {v}" for k, v in b.position_bands.items()))),
-                ("text", _e(" · ".join(f"{k.replace('_', ' ')}: {v}" for k, v in b.cited_mentioned.items()))),
+                ("num", percent(b.sov_mentions)),
+                ("num", percent(b.sov_answers)),
+                ("num", decimals(b.average_rank, 1)),
+                ("text", esc(" · ".join(f"{k}: {v}" for k, v in b.rank_histogram.items()))),
+                ("text", esc(" · ".join(f"{k}: {v}" for k, v in b.position_bands.items()))),
+                ("text", esc(" · ".join(f"{k.replace('_', ' ')}: {v}" for k, v in b.cited_mentioned.items()))),
             )
         )
     headers = (
@@ -404,7 +195,7 @@ def _share(value: float | None, interval: tuple[float, float] | None) -> str:
 
 
 def _figure(value: str, label: str) -> str:
-    return f'<div class="figure"><b>{value}</b><span>{_e(label)}</span></div>'
+    return f'<div class="figure"><b>{value}</b><span>{esc(label)}</span></div>'
 
 
 def _changes(change: Change | None) -> str:
@@ -414,7 +205,7 @@ def _changes(change: Change | None) -> str:
 
     def named(counts: Counter[str]) -> str:
         top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:CHANGED_DOMAINS]
-        listed = ", ".join(f"{_e(d)}" + (f" ({n} prompts)" if n > 1 else "") for d, n in top)
+        listed = ", ".join(f"{esc(d)}" + (f" ({n} prompts)" if n > 1 else "") for d, n in top)
         more = len(counts) - len(top)
         return (listed + (f" and {more} more" if more > 0 else "")) or "none"
 
@@ -429,29 +220,33 @@ def _summary_card(report: Report, s: Section) -> str:
     rep = s.domain_repeatability
     span = ""
     if s.first and s.last:
-        span = _day(s.first) if _day(s.first) == _day(s.last) else f"{_day(s.first)} – {_day(s.last)}"
+        span = (
+            day_label(s.first)
+            if day_label(s.first) == day_label(s.last)
+            else f"{day_label(s.first)} – {day_label(s.last)}"
+        )
     figures = [
         _figure(str(s.runs), "runs"),
         _figure(str(s.prompts), "prompts"),
         _figure(str(s.domains_cited), "domains cited"),
-        _figure(_num(rep.mean_pairwise_jaccard if rep else None), "pairwise Jaccard"),
-        _figure(_pct(rep.change_rate if rep else None), "change rate"),
+        _figure(decimals(rep.mean_pairwise_jaccard if rep else None), "pairwise Jaccard"),
+        _figure(percent(rep.change_rate if rep else None), "change rate"),
     ]
-    parts = [f'<div class="card"><h3>{_e(s.engine)}</h3><p class="meta">{_e(span)}</p>']
+    parts = [f'<div class="card"><h3>{esc(s.engine)}</h3><p class="meta">{esc(span)}</p>']
     parts.append(f'<div class="figures">{"".join(figures)}</div>')
     tables = []
     if s.brands:
         rows = [
             (
-                ("text", _e(f"{b.brand}{' (ours)' if b.ours else ''}")),
+                ("text", esc(f"{b.brand}{' (ours)' if b.ours else ''}")),
                 ("num", _interval(b.mention_rate)),
                 ("num", _share(b.sov_mentions, b.sov_mentions_ci95)),
-                ("num", _share(b.sov_answers, _answers_interval(b))),
+                ("num", _share(b.sov_answers, answers_interval(b))),
             )
             for b in s.brands
         ]
         tables.append(_table(("brand", "named in (95% CI)", "SoV by mentions", "SoV by answers (95% CI)"), rows))
-    domains = [(("text", _e(d.item)), ("num", _interval(d.rate))) for d in s.domains[:SUMMARY_DOMAINS]]
+    domains = [(("text", esc(d.item)), ("num", _interval(d.rate))) for d in s.domains[:SUMMARY_DOMAINS]]
     tables.append(_table(("top cited domains", "runs citing (95% CI)"), domains))
     parts.append(f'<div class="pair">{"".join(tables)}</div>')
     parts.append(_changes(report.changes.get(s.engine)))
@@ -497,8 +292,8 @@ def _index(report: Report, ids: Mapping[str, str]) -> list[str]:
         engines.setdefault(group.prompt or "", []).append(f"{group.engine} {group.runs}")
     items = []
     for number, (prompt, anchor) in enumerate(ids.items(), start=1):
-        target = f'<a href="#{anchor}">{_e(_clip(prompt, 120))}</a>' if number <= PROMPT_SECTIONS else _e(prompt)
-        items.append(f'<li>{target} <span class="ci">({_e(", ".join(engines[prompt]))} runs)</span></li>')
+        target = f'<a href="#{anchor}">{esc(clip(prompt, 120))}</a>' if number <= PROMPT_SECTIONS else esc(prompt)
+        items.append(f'<li>{target} <span class="ci">({esc(", ".join(engines[prompt]))} runs)</span></li>')
     more = ""
     if len(ids) > PROMPT_SECTIONS:
         more = f'<p class="note">The first {PROMPT_SECTIONS} prompts have a section; all are in --format csv.</p>'
@@ -514,17 +309,17 @@ def _prompt_sections(report: Report, ids: Mapping[str, str]) -> list[str]:
     heatmaps = {(h.engine, h.prompt): h for h in shown}
     out = ['<h2 id="per-prompt">Per prompt</h2>']
     for prompt, anchor in list(ids.items())[:PROMPT_SECTIONS]:
-        out.append(f'<section class="prompt" id="{anchor}"><h3>{_e(prompt)}</h3>')
+        out.append(f'<section class="prompt" id="{anchor}"><h3>{esc(prompt)}</h3>')
         rows = []
         for g in by_prompt[prompt]:
             rep = g.domain_repeatability
-            top = ", ".join(f"{_e(d.item)} {d.rate.k}/{d.rate.n}" for d in g.domains[:3]) or "—"
+            top = ", ".join(f"{esc(d.item)} {d.rate.k}/{d.rate.n}" for d in g.domains[:3]) or "—"
             rows.append(
                 (
-                    ("key", _e(g.engine)),
+                    ("key", esc(g.engine)),
                     ("num", str(g.runs)),
-                    ("num", _num(rep.mean_pairwise_jaccard if rep else None)),
-                    ("num", _pct(rep.change_rate if rep else None)),
+                    ("num", decimals(rep.mean_pairwise_jaccard if rep else None)),
+                    ("num", percent(rep.change_rate if rep else None)),
                     ("text", top),
                 )
             )
@@ -533,7 +328,7 @@ def _prompt_sections(report: Report, ids: Mapping[str, str]) -> list[str]:
             heatmap = heatmaps.get((g.engine, prompt))
             if heatmap is not None and len(heatmap.runs) > 1:
                 out.append(
-                    f'<div class="card"><h4>{_e(g.engine)} · which of the {HEATMAP_ITEMS} most cited domains each '
+                    f'<div class="card"><h4>{esc(g.engine)} · which of the {HEATMAP_ITEMS} most cited domains each '
                     f"run cited</h4>{heatmap_chart(heatmap)}</div>"
                 )
         out.append('<p class="top"><a href="#prompts">↑ prompts</a> · <a href="#summary">↑ summary</a></p></section>')
@@ -548,16 +343,16 @@ def render_html(report: Report) -> str:
     runs = sum(s.runs for s in report.engines)
     filters = ", ".join(f"{k} = {v}" for k, v in report.filters.items() if v) or "all answered captures"
     when = [s.first for s in report.engines if s.first] + [s.last for s in report.engines if s.last]
-    span = f"{_day(min(when))} – {_day(max(when))}" if when else "no runs"
+    span = f"{day_label(min(when))} – {day_label(max(when))}" if when else "no runs"
     out = [
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{_e(CSP)}">',
+        f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<title>citewatch report</title>",
         f"<style>{CSS}</style></head><body><main>",
         "<h1>citewatch report</h1>",
-        f'<p class="meta">{runs} runs · {len(report.groups)} prompt × engine groups · {_e(span)} · {_e(filters)}</p>',
+        f'<p class="meta">{runs} runs · {len(report.groups)} prompt × engine groups · {esc(span)} · {esc(filters)}</p>',
     ]
     if not report.groups:
         out.append('<p class="note">No answered captures match.</p></main></body></html>')
@@ -567,9 +362,9 @@ def render_html(report: Report) -> str:
     invisible = report.invisible_prompts()
     if invisible:
         ours = next(b.brand for g in report.groups for b in g.brands or [] if b.ours)
-        out.append(f"<h2>Prompts where {_e(ours)} is invisible</h2>")
+        out.append(f"<h2>Prompts where {esc(ours)} is invisible</h2>")
         out.append('<p class="note">No engine names the brand in any run of these prompts.</p>')
-        out.append("<ul>" + "".join(f"<li>{_e(prompt)}</li>" for prompt in invisible) + "</ul>")
+        out.append("<ul>" + "".join(f"<li>{esc(prompt)}</li>" for prompt in invisible) + "</ul>")
     out += _index(report, ids)
     out += [
         "<h2>Engines</h2>",
@@ -582,7 +377,7 @@ def render_html(report: Report) -> str:
         '<div class="cards">',
     ]
     for s in report.engines:
-        out.append(f'<div class="card wide"><h3>{_e(s.engine)} · {s.runs} runs</h3>{citation_chart(s)}')
+        out.append(f'<div class="card wide"><h3>{esc(s.engine)} · {s.runs} runs</h3>{citation_chart(s)}')
         out.append(
             _table(
                 ("domain", "runs", "rate (95% CI)", "citation share", *(("PAWC",) if report.geo else ())),
@@ -594,12 +389,12 @@ def render_html(report: Report) -> str:
     if report.brands:
         out += [
             "<h2>Brand share of voice per engine</h2>",
-            _legend(["by mentions (brand ÷ all tracked mentions)", "by answers (answers naming it ÷ naming any)"]),
+            legend(["by mentions (brand ÷ all tracked mentions)", "by answers (answers naming it ÷ naming any)"]),
             '<div class="cards">',
         ]
         for s in report.engines:
             out.append(
-                f'<div class="card wide"><h3>{_e(s.engine)} · {s.runs} answers</h3>{share_of_voice_chart(s)}'
+                f'<div class="card wide"><h3>{esc(s.engine)} · {s.runs} answers</h3>{share_of_voice_chart(s)}'
                 f"{_brand_table(s)}</div>"
             )
         out.append("</div>")
@@ -610,7 +405,7 @@ def render_html(report: Report) -> str:
         "<h2>Stability</h2>",
         '<p class="note">Jaccard similarity of the cited domains of each run and the run before it (same prompt '
         "and engine), averaged per engine: 1 = the same domains again, 0 = none in common.</p>",
-        _legend(engines),
+        legend(engines),
         '<div class="cards">',
         f'<div class="card"><h3>Over runs</h3>{line_chart(by_run, "Stability over runs", "run number")}</div>',
         f'<div class="card"><h3>Over time</h3>{line_chart(by_day, "Stability over time", "day (UTC)")}</div>',
