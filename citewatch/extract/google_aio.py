@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 
 from citewatch.extract import _aimc, contracts
+from citewatch.extract._cards import cited_sources
 from citewatch.extract._google import google_wall, hides, organic_results, origin_of, related_questions, shown
 from citewatch.extract._html import (
     Anchor,
@@ -142,7 +143,7 @@ def _read_component(
     by_id = {card_id: card for card_id, card in cards if card_id}
     result.citations = _aimc.citations(walked.citations, _aimc.islands(module), by_id, result.warnings)
     result.citations += inline_links(walked.links, _aimc.link_target, start=len(result.citations) + 1)
-    shown_sources = [*(card for _, card in cards), *_listed(module, base), *_cited_only(result.citations)]
+    shown_sources = [*(card for _, card in cards), *_listed(module, base), *cited_sources(result.citations)]
     result.sources = _aimc.merge_sources([*shown_sources, *_aimc.videos(component)], result.citations)
     result.mentions = _aimc.mentions(walked.mentions, result.answer.blocks)
     broken = _aimc.unresolved_contract(result, walked.citations)
@@ -274,7 +275,7 @@ def _sources(module: Element, citations: list[Citation], base: str) -> list[Sour
     """The source list, deduplicated, then any cluster link the list did not show ("Show all" not opened).
     Unless every cluster was opened, every listed source counts as cited (the list holds the references)."""
     all_opened = bool(citations) and all(c.url for c in citations)
-    shown = [*_listed(module, base), *_cited_only(citations)]
+    shown = [*_listed(module, base), *cited_sources(citations)]
     return _aimc.merge_sources(shown, citations, all_cited=not all_opened)
 
 
@@ -305,23 +306,6 @@ def _listed(module: Element, base: str) -> list[Source]:
             )
         )
     return entries
-
-
-def _cited_only(citations: list[Citation]) -> list[Source]:
-    """The pages citations point at, as sources: they count when no list or card showed them."""
-    return [
-        Source(
-            position=0,
-            kind=SourceKind.listed,
-            url=c.url,
-            canonical_url=c.canonical_url,
-            domain=c.domain,
-            title=c.title,
-            cited=True,
-        )
-        for c in citations
-        if c.canonical_url
-    ]
 
 
 def _entry_texts(item: Element | None, texts: tuple[list[str], ...]) -> tuple[str, str, str]:
