@@ -39,6 +39,7 @@ from citewatch.extract._html import (
     Anchor,
     Element,
     WalkedAnswer,
+    anchor_citation,
     class_text,
     default_block_kind,
     display_order,
@@ -250,28 +251,15 @@ def citations(
         # One button standing for several sources (or for sources the snapshot does not hold) is a group.
         group = uuid if len(entries) != 1 else None
         targets: list[_Linked | None] = list(entries) or [None]
-        label, visible = text_of(button) or None, visible_of(button)
+        label = text_of(button) or None
         for entry in targets:
-            url = canonical = domain = title = None
+            fields: UrlFields = (None, None, None)
+            title = None
             if entry is not None:
-                url, canonical, domain = url_fields(entry.url)
+                fields = url_fields(entry.url)
                 card = cards.get(entry.src_id) if entry.src_id else None
                 title = (card.title if card is not None else None) or entry.title
-            found.append(
-                Citation(
-                    position=len(found) + 1,
-                    kind=CitationKind.chip,
-                    label=label,
-                    url=url,
-                    canonical_url=canonical,
-                    domain=domain,
-                    title=title,
-                    block_index=anchor.block_index,
-                    char_start=anchor.char_start,
-                    group=group,
-                    visible=visible,
-                )
-            )
+            found.append(anchor_citation(anchor, len(found) + 1, CitationKind.chip, label, fields, title, group))
     if unresolved:
         warnings.append(
             f"{unresolved} of {len(anchors)} citation buttons have no source in the snapshot "
