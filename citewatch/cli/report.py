@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -279,12 +278,3 @@ def table_console(stream: TextIO, *, to_terminal: bool) -> Console:
 
 
 PLAIN_WIDTH = 400  # plain output is never wrapped: its lines are as long as their cells need
-
-
-# --------------------------------------------------------------------------------------------------- CSV
-
-
-def csv_text(result: Report) -> str:
-    buffer = io.StringIO()
-    _write(result, ReportFormat.csv, buffer, to_terminal=False)
-    return buffer.getvalue()

@@ -26,6 +26,7 @@ from citewatch.analysis import metrics
 from citewatch.analysis.brands import brands_from_table
 from citewatch.analysis.report import (
     Options,
+    Report,
     build_report,
     lean_values,
     repeatability,
@@ -33,12 +34,14 @@ from citewatch.analysis.report import (
 )
 from citewatch.analysis.report import parallel as report_parallel
 from citewatch.analysis.report.reading import _read_ahead
+from citewatch.analysis.report.render_csv import write_csv
 from citewatch.analysis.report.render_html import render_html
 from citewatch.analysis.runs import run_values
-from citewatch.cli.report import csv_text, parse_since
+from citewatch.cli.report import parse_since
 from citewatch.errors import ConfigError
 from citewatch.models import CaptureResult, CaptureStatus, Extraction
 from citewatch.storage import Store
+from citewatch.storage.export import spreadsheet_safe
 from citewatch.storage.queries import RunFilter, answer_parts, cited_lists, stored_lists
 
 T0 = datetime(2026, 11, 1, 9, tzinfo=UTC)
@@ -191,6 +194,13 @@ def test_engine_rollup_and_serp(store: Store) -> None:
     assert (aio.serp_overlap.k, aio.serp_overlap.n) == (1, 2)  # y.com/2 is organic, x.com/1 is not
     assert report.by_run["perplexity"] == [(2, 0.5, 1), (3, 0.0, 1)]  # consecutive Jaccard by run number
     assert [day for day, _, _ in report.by_day["perplexity"]] == ["2026-11-02", "2026-11-03"]
+
+
+def csv_text(report: Report) -> str:
+    """The report as `citewatch report --format csv` writes it (spreadsheet-safe cells)."""
+    buffer = io.StringIO()
+    write_csv(report, buffer, cell=spreadsheet_safe)
+    return buffer.getvalue()
 
 
 REPEATABILITY = (
